@@ -1,0 +1,63 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Container } from './container.js';
+import { registerAuth } from './http/auth.js';
+import { registerConventions, traceIdFrom } from './http/conventions.js';
+import { registerOpenApi } from './http/openapi.js';
+import { validatorCompiler } from './http/validation.js';
+import { auditRoutes } from './modules/audit/audit-routes.js';
+import { municipalitiesRoutes } from './modules/municipalities/municipalities-routes.js';
+import { serviceRoutes } from './modules/service/service-routes.js';
+
+export const API_PREFIX = '/api/v1';
+
+/** Builds the HTTP application; never listens (server.ts does, tests use inject). */
+export async function buildApp(container: Container): Promise<FastifyInstance> {
+  const { config } = container;
+  const app = Fastify({
+    loggerInstance: container.logger as FastifyBaseLogger,
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
+    // A trailing slash is another path (ADR: 404, no redirect).
+    routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 100 },
+    genReqId: (req) => traceIdFrom(req.headers.traceparent),
+    logController: new LogController({ requestIdLogLabel: 'traceId' }),
+    return503OnClosing: true,
+    forceCloseConnections: false,
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.decorateRequest('traceId', '');
+  app.addHook('onRequest', async (req) => {
+    req.traceId = req.id;
+  });
+  // JSON Merge Patch bodies are JSON documents.
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  registerConventions(app);
+  registerAuth(app, container.verifier);
+  await app.register(rateLimit, {
+    global: true,
+    max: config.http.rateLimitPerMinute,
+    timeWindow: 60_000,
+    // After authentication, so the limit is per client (token subject), not per NAT address.
+    hook: 'preHandler',
+    keyGenerator: (req) => (req.principal ? `sub:${req.principal.sub}` : `ip:${req.ip}`),
+    ...(container.redis ? { redis: container.redis, nameSpace: `${config.queuePrefix}:rate:` } : {}),
+    // A Redis outage must not take the API down with it: requests pass unlimited meanwhile.
+    skipOnError: true,
+    errorResponseBuilder: (_req, ctx) => Object.assign(new Error('rate limited'), { statusCode: ctx.statusCode }),
+  });
+  await registerOpenApi(app);
+
+  await app.register(
+    async (api) => {
+      await api.register(serviceRoutes, { probes: container.probes });
+      await api.register(municipalitiesRoutes, { service: container.services.municipalities });
+      await api.register(auditRoutes, { service: container.services.audit });
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}

@@ -1,0 +1,92 @@
+// Shared start-up and shutdown for the three entry points.
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig, embeddedSecretsFile, type Config } from './config.js';
+import { createLogger } from './logger.js';
+import { createContainer, type Container } from './container.js';
+import { buildApp } from './app.js';
+import type { JobRunner } from './jobs/jobs.js';
+
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}
+
+/** Worker concurrency per process: allocations serialise on the ledger lock anyway. */
+const WORKER_CONCURRENCY = 4;
+const PERIOD_CHECK_EVERY_MS = 60 * 60 * 1000;
+
+export async function startWorker(container: Container): Promise<JobRunner> {
+  const runner = container.jobs.startWorker(container.jobHandlers, {
+    concurrency: WORKER_CONCURRENCY,
+    onFailed: (name, jobId, err) =>
+      container.logger.warn({ job: name, jobId, err: { message: (err as Error)?.message, code: (err as { code?: string })?.code } }, 'job failed'),
+  });
+  await container.jobs.queue.schedule('close-due-periods', PERIOD_CHECK_EVERY_MS, 'close-due-periods', { v: 1 }).catch((err: Error) =>
+    container.logger.warn({ err: { message: err.message } }, 'could not register the period scheduler; will retry at next start'),
+  );
+  return runner;
+}
+
+export interface Running {
+  stop(): Promise<void>;
+}
+
+export async function startApi(container: Container): Promise<Running> {
+  const { config, logger } = container;
+  const app = await buildApp(container);
+  await app.listen({ port: config.port, host: config.host });
+  const background = container.startApiBackground();
+  if (config.embedded) {
+    logger.info(
+      `Embedded mode: data in ${config.dataDir}; generated keys in ${embeddedSecretsFile(config.dataDir)}. ` +
+        'Get a token with: npm run --silent token -- --role coordinator',
+    );
+  }
+  return {
+    async stop() {
+      // Stop accepting connections, let in-flight requests finish, then stop the relay.
+      await app.close();
+      await background.stop();
+    },
+  };
+}
+
+/** SIGTERM/SIGINT: finish what is in flight, close cleanly, exit 0; a hard deadline guards a hang. */
+export function onShutdown(logger: Logger, timeoutMs: number, stop: () => Promise<void>) {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown deadline passed; exiting with work unfinished (jobs will be retried)');
+      process.exit(1);
+    }, timeoutMs);
+    deadline.unref();
+    stop()
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => handler('SIGTERM'));
+  process.on('SIGINT', () => handler('SIGINT'));
+}
+
+export async function boot(role: string): Promise<{ config: Config; logger: Logger; container: Container }> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel, { role });
+  const container = await createContainer({ config, logger });
+  return { config, logger, container };
+}

@@ -1,0 +1,93 @@
+// Composition root: builds every module from its dependencies, in one place.
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { systemClock, type Clock } from './clock.js';
+import { createDatabase, type Database } from './db/client.js';
+import { seedReferenceData } from './db/seed.js';
+import { createBullmqDriver } from './jobs/bullmq-driver.js';
+import { createInProcessDriver } from './jobs/in-process-driver.js';
+import type { JobDriver, JobHandlers } from './jobs/jobs.js';
+import { createAuditService } from './modules/audit/audit-service.js';
+import { createTokenVerifier, type TokenVerifier } from './modules/auth/auth-tokens.js';
+import { createMunicipalitiesRepository } from './modules/municipalities/municipalities-repository.js';
+import { createMunicipalitiesService } from './modules/municipalities/municipalities-service.js';
+import type { ReadinessProbe } from './modules/service/service-routes.js';
+
+export interface ContainerOptions {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export async function createContainer({ config, logger, clock = systemClock }: ContainerOptions) {
+  const database: Database = await createDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolMax: config.databasePoolMax,
+    onPoolError: (err) => logger.warn({ err: { message: err.message } }, 'database connection lost'),
+  });
+  if (database.kind === 'pglite') {
+    // Embedded mode has no separate migrate step to forget.
+    await database.migrate();
+    await seedReferenceData(database.db, logger);
+  }
+  let lastRedisError = 0;
+  const jobs: JobDriver = config.redisUrl
+    ? createBullmqDriver({
+        redisUrl: config.redisUrl,
+        prefix: config.queuePrefix,
+        onRedisError: (err) => {
+          // A Redis outage produces an error per reconnect attempt; one line a few seconds is enough.
+          const now = Date.now();
+          if (now - lastRedisError > 5_000) logger.warn({ err: { message: err.message } }, 'redis unavailable');
+          lastRedisError = now;
+        },
+      })
+    : createInProcessDriver();
+
+  // Rate-limit counters are shared by every api process through Redis when there is one.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+  redis?.on('error', () => {});
+
+  const db = database.db;
+  const audit = createAuditService({ db, clock });
+  const municipalities = createMunicipalitiesService({ db, repo: createMunicipalitiesRepository(), audit, clock });
+  const verifier: TokenVerifier = createTokenVerifier(config.auth);
+
+  const probes: ReadinessProbe[] = [
+    { name: 'database', check: () => database.ping() },
+    { name: 'queue', check: () => jobs.queue.ping() },
+  ];
+
+  const jobHandlers: JobHandlers = {
+    allocate: async () => {
+      throw new Error('allocation is not wired yet');
+    },
+    'close-due-periods': async () => {},
+  };
+
+  return {
+    config,
+    logger,
+    clock,
+    database,
+    db,
+    jobs,
+    redis,
+    verifier,
+    probes,
+    jobHandlers,
+    services: { audit, municipalities },
+    /** Background loops of the api process (the outbox relay). */
+    startApiBackground(): { stop(): Promise<void> } {
+      return { stop: async () => {} };
+    },
+    async close() {
+      await jobs.close();
+      await redis?.quit().catch(() => redis.disconnect());
+      await database.close();
+    },
+  };
+}
+export type Container = Awaited<ReturnType<typeof createContainer>>;

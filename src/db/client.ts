@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
+import * as schema from './schema/index.js';
+
+export type Schema = typeof schema;
+/** Both drivers (node-postgres and PGlite) share this interface; services see nothing else. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** A function that may run inside a transaction or on the pool. */
+export type DbOrTx = Db | Tx;
+
+export interface Database {
+  readonly db: Db;
+  readonly kind: 'postgres' | 'pglite';
+  ping(): Promise<void>;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+export interface DatabaseOptions {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  poolMax: number;
+  /** Called for pool-level errors (an idle client losing its connection) so they are logged, not thrown. */
+  onPoolError?: (err: Error) => void;
+}
+
+export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
+  if (opts.databaseUrl) {
+    const pg = await import('pg');
+    const { drizzle } = await import('drizzle-orm/node-postgres');
+    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+    // Dates stay strings ('YYYY-MM-DD'): a calendar date has no time zone to drift in.
+    pg.default.types.setTypeParser(1082, (v: string) => v);
+    const pool = new pg.default.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolMax,
+      connectionTimeoutMillis: 5_000,
+      // A statement stuck behind a restarting server must not hold a request forever.
+      query_timeout: 30_000,
+    });
+    pool.on('error', (err) => opts.onPoolError?.(err));
+    const db = drizzle(pool, { schema });
+    return {
+      db: db as unknown as Db,
+      kind: 'postgres',
+      async ping() {
+        await db.execute(sql`select 1`);
+      },
+      async migrate() {
+        await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+      },
+      async close() {
+        await pool.end();
+      },
+    };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
+  const dir = join(opts.dataDir, 'pglite');
+  mkdirSync(dir, { recursive: true });
+  // Calendar dates stay strings, as with node-postgres above.
+  const client = await PGlite.create(dir, { parsers: { 1082: (v: string) => v } });
+  const db = drizzle(client, { schema });
+  return {
+    db: db as unknown as Db,
+    kind: 'pglite',
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    async migrate() {
+      await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}

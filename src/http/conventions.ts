@@ -1,0 +1,102 @@
+// HTTP conventions of the Dutch API Design Rules, applied to every response in one place.
+import { randomBytes } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, problemBody } from './errors.js';
+import { toFieldErrors } from './validation.js';
+
+export const API_VERSION = '1.0.0';
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy': "frame-ancestors 'none'",
+  'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+};
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+
+/** W3C trace context: keep the caller's trace id so our logs and audit rows join theirs. */
+export function traceIdFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  const m = value ? TRACEPARENT.exec(value) : null;
+  if (m && m[1] !== '0'.repeat(32)) return m[1]!;
+  return randomBytes(16).toString('hex');
+}
+
+/** Connection-level database or queue trouble: the client may retry, so 503 rather than 500. */
+function isUnavailable(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (e && typeof e === 'object' && !seen.has(e)) {
+    seen.add(e);
+    const code = (e as { code?: unknown }).code;
+    const message = String((e as { message?: unknown }).message ?? '');
+    if (typeof code === 'string' && (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'].includes(code))) {
+      return true;
+    }
+    if (/Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(message)) {
+      return true;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+function sendProblem(reply: FastifyReply, request: FastifyRequest, err: AppError) {
+  for (const [k, v] of Object.entries(err.extra.headers ?? {})) reply.header(k, v);
+  return reply.code(err.status).type('application/problem+json').send(problemBody(err, request.url.split('?')[0]!.slice(0, 500)));
+}
+
+export function toAppError(error: FastifyError | AppError | Error, request: FastifyRequest): AppError {
+  if (error instanceof AppError) return error;
+  const fe = error as FastifyError & { validationContext?: string };
+  if (fe.validation) {
+    return new AppError('validation_failed', `The request has ${fe.validation.length} invalid field(s); see errors.`, {
+      errors: toFieldErrors(fe.validationContext, fe.validation as never),
+    });
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('payload_too_large', 'The request body exceeds the size limit.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('unsupported_media_type', 'Send the request body as application/json.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('validation_failed', 'The Content-Length header does not match the body.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('malformed_json', 'The request body is empty; send a JSON document.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AppError('malformed_json', 'The request body is not valid JSON.');
+  }
+  if (fe.statusCode === 429) return new AppError('rate_limited', 'Too many requests; slow down and retry later.');
+  if (error instanceof SyntaxError && fe.statusCode === 400) return new AppError('malformed_json', 'The request body is not valid JSON.');
+  if (fe.statusCode === 400 && fe.code?.startsWith('FST_ERR_CTP')) return new AppError('validation_failed', 'The request body could not be read.');
+  if (isUnavailable(error)) {
+    request.log.warn({ err: { message: error.message, code: fe.code } }, 'dependency unavailable');
+    return new AppError('service_unavailable', 'A dependency is temporarily unavailable; retry shortly.', { headers: { 'Retry-After': '2' } });
+  }
+  // Internals (messages, stacks, SQL) stay in the log; the client gets the trace id to quote.
+  request.log.error({ err: error }, 'unhandled error');
+  return new AppError('internal_error', `Something went wrong on our side. Quote trace id ${request.traceId} when reporting it.`);
+}
+
+export function registerConventions(app: FastifyInstance) {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('traceresponse', `00-${request.traceId}-${randomBytes(8).toString('hex')}-00`);
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('API-Version', API_VERSION);
+    if (request.url.startsWith('/api/')) {
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+    }
+    return payload;
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, new AppError('not_found', 'There is no resource at this path (paths have no trailing slash).')),
+  );
+
+  app.setErrorHandler((error, request, reply) => sendProblem(reply, request, toAppError(error as FastifyError, request)));
+}

@@ -1,0 +1,74 @@
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { JOB_ATTEMPTS, JOB_BACKOFF_MS, type JobDriver, type JobHandlers, type JobName, type JobPayloads, type JobRunner } from './jobs.js';
+
+export const QUEUE_NAME = 'spreiding';
+
+/** Bounded Redis memory: finished jobs are kept for inspection for a while, then removed. */
+const REMOVE_ON_COMPLETE = { age: 24 * 3600, count: 10_000 };
+const REMOVE_ON_FAIL = { age: 14 * 24 * 3600 };
+
+export function createBullmqDriver(opts: { redisUrl: string; prefix: string; onRedisError: (err: Error) => void }): JobDriver {
+  // The producer fails fast when Redis is away (BULLMQ-NOTES: `add` otherwise waits up to 238 s);
+  // the outbox keeps the job and the relay tries again.
+  const producer = new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+  producer.on('error', opts.onRedisError);
+  const queue = new Queue(QUEUE_NAME, {
+    connection: producer,
+    prefix: opts.prefix,
+    skipWaitingForReady: true,
+    defaultJobOptions: {
+      attempts: JOB_ATTEMPTS,
+      backoff: { type: 'exponential', delay: JOB_BACKOFF_MS },
+      removeOnComplete: REMOVE_ON_COMPLETE,
+      removeOnFail: REMOVE_ON_FAIL,
+    },
+  });
+  queue.on('error', opts.onRedisError);
+  const workers: Worker[] = [];
+  const connections: Redis[] = [producer];
+
+  return {
+    kind: 'bullmq',
+    queue: {
+      async add<N extends JobName>(name: N, payload: JobPayloads[N], o: { jobId: string }) {
+        await queue.add(name, payload, { jobId: o.jobId });
+      },
+      async schedule<N extends JobName>(id: string, everyMs: number, name: N, payload: JobPayloads[N]) {
+        await queue.upsertJobScheduler(id, { every: everyMs }, { name, data: payload });
+      },
+      async ping() {
+        if ((await producer.ping()) !== 'PONG') throw new Error('redis did not answer PONG');
+      },
+      async close() {
+        await queue.close();
+      },
+    },
+    startWorker(handlers: JobHandlers, o): JobRunner {
+      const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+      connection.on('error', opts.onRedisError);
+      connections.push(connection);
+      const worker = new Worker(
+        QUEUE_NAME,
+        async (job) => {
+          const handler = handlers[job.name as JobName] as ((p: unknown, c: { jobId: string; attempt: number }) => Promise<void>) | undefined;
+          if (!handler) throw new Error(`no handler for job ${job.name}`);
+          await handler(job.data, { jobId: job.id ?? '', attempt: job.attemptsMade + 1 });
+        },
+        { connection, prefix: opts.prefix, concurrency: o.concurrency },
+      );
+      worker.on('failed', (job, err) => o.onFailed(job?.name ?? '?', job?.id ?? '?', err));
+      worker.on('error', opts.onRedisError);
+      workers.push(worker);
+      return {
+        isRunning: () => worker.isRunning(),
+        close: () => worker.close(),
+      };
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await queue.close();
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}

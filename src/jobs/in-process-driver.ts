@@ -1,0 +1,99 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { JOB_ATTEMPTS, JOB_BACKOFF_MS, type JobDriver, type JobHandlers, type JobName, type JobPayloads, type JobRunner } from './jobs.js';
+
+interface Pending {
+  name: JobName;
+  jobId: string;
+  payload: unknown;
+  attempt: number;
+  notBefore: number;
+}
+
+/**
+ * Embedded mode's queue: jobs live in memory and run in this process. Nothing is lost on a
+ * crash all the same, because the outbox (in the database) is only marked sent after `add`, and
+ * on start-up unfinished registrations are queued again by the relay's recovery sweep.
+ */
+export function createInProcessDriver(): JobDriver {
+  const pending: Pending[] = [];
+  const known = new Set<string>();
+  const timers: NodeJS.Timeout[] = [];
+  let wake: (() => void) | undefined;
+  let handlers: JobHandlers | undefined;
+
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+
+  const queue: JobDriver['queue'] = {
+    async add<N extends JobName>(name: N, payload: JobPayloads[N], opts: { jobId: string }) {
+      if (known.has(opts.jobId)) return;
+      known.add(opts.jobId);
+      pending.push({ name, jobId: opts.jobId, payload, attempt: 1, notBefore: 0 });
+      notify();
+    },
+    async schedule<N extends JobName>(id: string, everyMs: number, name: N, payload: JobPayloads[N]) {
+      const t = setInterval(() => {
+        void queue.add(name, payload, { jobId: `${id}-${Date.now()}` });
+      }, everyMs);
+      t.unref();
+      timers.push(t);
+    },
+    async ping() {},
+    async close() {
+      for (const t of timers) clearInterval(t);
+    },
+  };
+
+  return {
+    kind: 'in-process',
+    queue,
+    startWorker(h, opts): JobRunner {
+      handlers = h;
+      let running = true;
+      let active = 0;
+      const idle: Array<() => void> = [];
+      const loop = async () => {
+        while (running) {
+          const now = Date.now();
+          const i = pending.findIndex((p) => p.notBefore <= now);
+          if (i < 0 || active >= opts.concurrency) {
+            await Promise.race([new Promise<void>((r) => (wake = r)), sleep(100)]);
+            continue;
+          }
+          const job = pending.splice(i, 1)[0]!;
+          active++;
+          const handler = handlers![job.name] as (p: unknown, c: { jobId: string; attempt: number }) => Promise<void>;
+          handler(job.payload, { jobId: job.jobId, attempt: job.attempt })
+            .then(() => known.delete(job.jobId))
+            .catch((err: unknown) => {
+              opts.onFailed(job.name, job.jobId, err);
+              if (job.attempt < JOB_ATTEMPTS) {
+                pending.push({ ...job, attempt: job.attempt + 1, notBefore: Date.now() + JOB_BACKOFF_MS * 2 ** (job.attempt - 1) });
+              } else {
+                known.delete(job.jobId);
+              }
+            })
+            .finally(() => {
+              active--;
+              notify();
+              if (active === 0) idle.splice(0).forEach((r) => r());
+            });
+        }
+      };
+      void loop();
+      return {
+        isRunning: () => running,
+        async close() {
+          running = false;
+          notify();
+          if (active > 0) await new Promise<void>((r) => idle.push(r));
+        },
+      };
+    },
+    async close() {
+      await queue.close();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// The job port: a typed map of job names to payloads, and the two drivers behind it.
+
+/** Every payload carries a version so a worker can refuse a shape it does not know. */
+export interface JobPayloads {
+  /** Propose a receiving municipality for one registration (one allocation round). */
+  allocate: { v: 1; registrationId: string; round: number };
+  /** Close every period whose end has passed (scheduled). */
+  'close-due-periods': { v: 1 };
+}
+export type JobName = keyof JobPayloads;
+
+export interface JobContext {
+  readonly jobId: string;
+  /** 1 on the first run, higher on a retry or after a stall. */
+  readonly attempt: number;
+}
+
+export type JobHandlers = { [N in JobName]: (payload: JobPayloads[N], ctx: JobContext) => Promise<void> };
+
+export interface JobQueue {
+  /** Adding the same jobId twice while the first still exists adds nothing. */
+  add<N extends JobName>(name: N, payload: JobPayloads[N], opts: { jobId: string }): Promise<void>;
+  /** Periodic work; idempotent, safe to call from every process at boot. */
+  schedule<N extends JobName>(id: string, everyMs: number, name: N, payload: JobPayloads[N]): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface JobRunner {
+  /** Stops taking jobs, waits for the running ones, then resolves. */
+  close(): Promise<void>;
+  /** True while the runner still takes jobs (for readiness and watchdogs). */
+  isRunning(): boolean;
+}
+
+export interface JobDriver {
+  readonly kind: 'bullmq' | 'in-process';
+  readonly queue: JobQueue;
+  startWorker(handlers: JobHandlers, opts: { concurrency: number; onFailed: (name: string, jobId: string, err: unknown) => void }): JobRunner;
+  close(): Promise<void>;
+}
+
+/** Retries with backoff: a job that meets a restarting database tries again, then gives up loudly. */
+export const JOB_ATTEMPTS = 8;
+export const JOB_BACKOFF_MS = 500;

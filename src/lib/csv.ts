@@ -1,0 +1,55 @@
+// RFC 4180 CSV: what a policy officer's spreadsheet opens as it is, and what CBS exports.
+
+/** Parses a CSV document into rows of fields (quoted fields, doubled quotes, CRLF or LF). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // a BOM from Excel
+  for (; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows.filter((r) => !(r.length === 1 && r[0] === ''));
+}
+
+/** Rows as objects keyed by the (trimmed, lower-cased) header. */
+export function parseCsvRecords(text: string): { header: string[]; records: Record<string, string>[] } {
+  const [head, ...body] = parseCsv(text);
+  if (!head) return { header: [], records: [] };
+  const header = head.map((h) => h.trim().toLowerCase());
+  return { header, records: body.map((r) => Object.fromEntries(header.map((h, i) => [h, (r[i] ?? '').trim()]))) };
+}
+
+function escapeField(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** CSV with a header row and CRLF line ends (RFC 4180). Numbers are written plainly, never localised. */
+export function toCsv(columns: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | boolean | null | undefined>>): string {
+  return [columns, ...rows].map((r) => r.map(escapeField).join(',')).join('\r\n') + '\r\n';
+}

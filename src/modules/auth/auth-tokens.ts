@@ -1,0 +1,111 @@
+import { createRemoteJWKSet, jwtVerify, SignJWT, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { AppError } from '../../http/errors.js';
+
+export const ROLES = ['municipality', 'coordinator', 'housing_corporation', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const GM_CODE = /^GM[0-9]{4}$/;
+/** A working area larger than this is a misissued token, not a housing corporation. */
+const MAX_WORKING_AREA = 400;
+
+/** Who is calling, from the verified token (DESIGN §8). */
+export interface Principal {
+  readonly sub: string;
+  readonly role: Role;
+  /** Own GM code, for role municipality. */
+  readonly municipality?: string;
+  /** Working area, for role housing_corporation. */
+  readonly municipalities?: readonly string[];
+}
+
+export interface VerifierConfig {
+  jwtSecret: string | undefined;
+  jwksUrl: string | undefined;
+  issuer: string | undefined;
+  audience: string | undefined;
+}
+
+const unauthorized = (detail: string) => new AppError('unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer' } });
+
+/** Turns verified claims into a principal, or refuses: a role we do not know is no role at all. */
+export function principalFromClaims(claims: JWTPayload): Principal {
+  const sub = claims.sub;
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw unauthorized('The token has no valid subject.');
+  const role = claims.role;
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw unauthorized('The token has no known role.');
+  if (role === 'municipality') {
+    const m = claims.municipality;
+    if (typeof m !== 'string' || !GM_CODE.test(m)) throw unauthorized('A municipality token needs a municipality claim with a GM code.');
+    return { sub, role, municipality: m };
+  }
+  if (role === 'housing_corporation') {
+    const ms = claims.municipalities;
+    if (!Array.isArray(ms) || ms.length === 0 || ms.length > MAX_WORKING_AREA || !ms.every((m) => typeof m === 'string' && GM_CODE.test(m))) {
+      throw unauthorized('A housing corporation token needs a municipalities claim with the GM codes of its working area.');
+    }
+    return { sub, role, municipalities: [...new Set(ms as string[])] };
+  }
+  return { sub, role: role as Role };
+}
+
+export type TokenVerifier = (token: string) => Promise<Principal>;
+
+export function createTokenVerifier(cfg: VerifierConfig): TokenVerifier {
+  const options = {
+    ...(cfg.issuer ? { issuer: cfg.issuer } : {}),
+    ...(cfg.audience ? { audience: cfg.audience } : {}),
+    requiredClaims: ['exp'],
+    clockTolerance: 5,
+  };
+  let verify: (token: string) => Promise<JWTPayload>;
+  if (cfg.jwksUrl) {
+    // jose caches the key set and refetches it when a token names an unknown kid (key rotation).
+    const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(cfg.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 });
+    verify = async (t) => (await jwtVerify(t, jwks, { ...options, algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'] })).payload;
+  } else if (cfg.jwtSecret) {
+    const key = new TextEncoder().encode(cfg.jwtSecret);
+    verify = async (t) => (await jwtVerify(t, key, { ...options, algorithms: ['HS256'] })).payload;
+  } else {
+    throw new Error('no token verification configured');
+  }
+  return async (token) => {
+    let claims: JWTPayload;
+    try {
+      claims = await verify(token);
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw unauthorized('The token has expired.');
+      if (err instanceof joseErrors.JWTClaimValidationFailed) throw unauthorized(`The token's ${err.claim} claim is not accepted.`);
+      if (err instanceof joseErrors.JOSEError) throw unauthorized('The token is not valid.');
+      throw err;
+    }
+    return principalFromClaims(claims);
+  };
+}
+
+export function parseBearer(header: string | undefined): string {
+  if (!header) throw unauthorized('Send a bearer token in the Authorization header.');
+  const m = /^Bearer ([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]*)$/.exec(header.trim());
+  if (!m) throw unauthorized('The Authorization header must be "Bearer <JWT>".');
+  return m[1]!;
+}
+
+export interface TokenRequest {
+  sub: string;
+  role: Role;
+  municipality?: string;
+  municipalities?: string[];
+  expiresInSeconds: number;
+  issuer?: string;
+  audience?: string;
+}
+
+/** HS256 tokens for operators and tests (`npm run token`); production tokens come from the IdP. */
+export async function signToken(secret: string, req: TokenRequest): Promise<string> {
+  const claims: Record<string, unknown> = { role: req.role };
+  if (req.municipality) claims.municipality = req.municipality;
+  if (req.municipalities) claims.municipalities = req.municipalities;
+  let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(req.sub).setIssuedAt().setExpirationTime(`${req.expiresInSeconds}s`);
+  if (req.issuer) jwt = jwt.setIssuer(req.issuer);
+  if (req.audience) jwt = jwt.setAudience(req.audience);
+  return jwt.sign(new TextEncoder().encode(secret));
+}
