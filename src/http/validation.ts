@@ -31,9 +31,12 @@ interface AjvLikeError {
   params: Record<string, unknown>;
 }
 
+/** A union (e.g. integer or null) fails once per branch; the most specific failure says most. */
+const rank = (keyword: string) => (keyword === 'anyOf' || keyword === 'oneOf' ? 0 : keyword === 'type' ? 1 : 2);
+
 export function toFieldErrors(part: string | undefined, errors: readonly AjvLikeError[]): FieldError[] {
   const where: FieldError['in'] = part === 'querystring' ? 'query' : part === 'params' ? 'path' : part === 'headers' ? 'header' : 'body';
-  return errors.map((e) => {
+  const all = errors.map((e) => {
     let pointer = e.instancePath || '';
     let message = e.message ?? 'is not valid';
     if (e.keyword === 'additionalProperties' && typeof e.params.additionalProperty === 'string') {
@@ -45,4 +48,10 @@ export function toFieldErrors(part: string | undefined, errors: readonly AjvLike
     }
     return { in: where, pointer: pointer || '/', code: e.keyword, message };
   });
+  const best = new Map<string, FieldError>();
+  for (const e of all) {
+    const seen = best.get(e.pointer);
+    if (!seen || rank(e.code) > rank(seen.code)) best.set(e.pointer, e);
+  }
+  return [...best.values()];
 }

@@ -1,0 +1,131 @@
+// Test harness: every test file gets its own PostgreSQL database and BullMQ key prefix, so
+// files run in parallel against the one real PostgreSQL and Redis of the machine.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createContainer, type Container } from '../../src/container.js';
+import { buildApp } from '../../src/app.js';
+import { seedReferenceData } from '../../src/db/seed.js';
+import { createLogger } from '../../src/logger.js';
+import { signToken, type Role } from '../../src/modules/auth/auth-tokens.js';
+import type { Clock } from '../../src/clock.js';
+
+export const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+export const TEST_PII_KEY = Buffer.alloc(32, 7).toString('base64');
+export const TEST_HMAC_KEY = Buffer.alloc(32, 9).toString('base64');
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Creates an empty database; returns its URL and a function that drops it. */
+export async function createTestDatabase(prefix = 'spreiding_test'): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = uniqueName(prefix);
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export function testEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    LOG_LEVEL: 'silent',
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    PII_ENCRYPTION_KEY: TEST_PII_KEY,
+    PII_HMAC_KEY: TEST_HMAC_KEY,
+    QUEUE_PREFIX: uniqueName('t'),
+    OUTBOX_POLL_MS: '50',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    ...overrides,
+  };
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  container: Container;
+  config: Config;
+  databaseUrl: string;
+  token(role: Role, opts?: { municipality?: string; municipalities?: string[]; sub?: string }): Promise<string>;
+  auth(role: Role, opts?: { municipality?: string; municipalities?: string[]; sub?: string }): Promise<{ authorization: string }>;
+  close(): Promise<void>;
+}
+
+/** A migrated, seeded database and the HTTP app on it (inject only; nothing listens). */
+export async function startTestApp(opts: { redis?: boolean; clock?: Clock; env?: Record<string, string> } = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig(testEnv({ DATABASE_URL: database.url, REDIS_URL: opts.redis ? REDIS_URL : undefined, ...opts.env }));
+  const container = await createContainer({ config, logger: createLogger(config.logLevel), ...(opts.clock ? { clock: opts.clock } : {}) });
+  await container.database.migrate();
+  await seedReferenceData(container.db);
+  const app = await buildApp(container);
+  await app.ready();
+  const token: TestApp['token'] = (role, o = {}) =>
+    signToken(TEST_JWT_SECRET, {
+      sub: o.sub ?? `test:${role}:${o.municipality ?? 'x'}`,
+      role,
+      ...(o.municipality ? { municipality: o.municipality } : {}),
+      ...(o.municipalities ? { municipalities: o.municipalities } : {}),
+      expiresInSeconds: 3600,
+    });
+  return {
+    app,
+    container,
+    config,
+    databaseUrl: database.url,
+    token,
+    auth: async (role, o) => ({ authorization: `Bearer ${await token(role, o)}` }),
+    async close() {
+      await app.close();
+      await container.close();
+      await database.drop();
+    },
+  };
+}
+
+/** A clock the test moves by hand. */
+export function fixedClock(iso: string): Clock & { set(iso: string): void; advance(ms: number): void } {
+  let t = new Date(iso).getTime();
+  return {
+    now: () => new Date(t),
+    set: (s) => {
+      t = new Date(s).getTime();
+    },
+    advance: (ms) => {
+      t += ms;
+    },
+  };
+}
+
+/** Row counts of every table, to prove that bad input changed nothing. */
+export async function rowCounts(databaseUrl: string): Promise<Record<string, number>> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ table_name: string }>(
+      `select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`,
+    );
+    const out: Record<string, number> = {};
+    for (const r of rows) {
+      const { rows: n } = await c.query<{ n: number }>(`select count(*)::int as n from "${r.table_name}"`);
+      out[r.table_name] = n[0]!.n;
+    }
+    return out;
+  } finally {
+    await c.end();
+  }
+}
