@@ -9,6 +9,7 @@ import { validatorCompiler } from './http/validation.js';
 import { auditRoutes } from './modules/audit/audit-routes.js';
 import { municipalitiesRoutes } from './modules/municipalities/municipalities-routes.js';
 import { serviceRoutes } from './modules/service/service-routes.js';
+import { registrationsRoutes } from './modules/registrations/registrations-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -56,6 +57,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await api.register(serviceRoutes, { probes: container.probes });
       await api.register(municipalitiesRoutes, { service: container.services.municipalities });
       await api.register(auditRoutes, { service: container.services.audit });
+      await api.register(registrationsRoutes, { service: container.services.registrations });
     },
     { prefix: API_PREFIX },
   );

@@ -42,7 +42,7 @@ export async function startApi(container: Container): Promise<Running> {
   const { config, logger } = container;
   const app = await buildApp(container);
   await app.listen({ port: config.port, host: config.host });
-  const background = container.startApiBackground();
+  container.startRelay();
   if (config.embedded) {
     logger.info(
       `Embedded mode: data in ${config.dataDir}; generated keys in ${embeddedSecretsFile(config.dataDir)}. ` +
@@ -51,9 +51,8 @@ export async function startApi(container: Container): Promise<Running> {
   }
   return {
     async stop() {
-      // Stop accepting connections, let in-flight requests finish, then stop the relay.
+      // Stop accepting connections and let in-flight requests finish; the relay stops with the container.
       await app.close();
-      await background.stop();
     },
   };
 }

@@ -13,6 +13,10 @@ import { createTokenVerifier, type TokenVerifier } from './modules/auth/auth-tok
 import { createMunicipalitiesRepository } from './modules/municipalities/municipalities-repository.js';
 import { createMunicipalitiesService } from './modules/municipalities/municipalities-service.js';
 import type { ReadinessProbe } from './modules/service/service-routes.js';
+import { createPiiCrypto } from './modules/pii/pii-crypto.js';
+import { createRegistrationsRepository } from './modules/registrations/registrations-repository.js';
+import { createRegistrationsService } from './modules/registrations/registrations-service.js';
+import { createOutboxRelay, type OutboxRelay } from './jobs/outbox.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -52,7 +56,24 @@ export async function createContainer({ config, logger, clock = systemClock }: C
 
   const db = database.db;
   const audit = createAuditService({ db, clock });
-  const municipalities = createMunicipalitiesService({ db, repo: createMunicipalitiesRepository(), audit, clock });
+  const municipalitiesRepo = createMunicipalitiesRepository();
+  const municipalities = createMunicipalitiesService({ db, repo: municipalitiesRepo, audit, clock });
+  const pii = createPiiCrypto(config.pii);
+  // Only the api process runs a relay; a worker that writes outbox rows leaves them to it (or
+  // to its own relay when it runs in the same process).
+  let relay: OutboxRelay | undefined;
+  const nudgeRelay = () => relay?.nudge();
+  const registrationsRepo = createRegistrationsRepository();
+  const registrations = createRegistrationsService({
+    db,
+    repo: registrationsRepo,
+    municipalities: municipalitiesRepo,
+    audit,
+    pii,
+    clock,
+    unit: config.allocation.unit,
+    onOutboxWritten: nudgeRelay,
+  });
   const verifier: TokenVerifier = createTokenVerifier(config.auth);
 
   const probes: ReadinessProbe[] = [
@@ -78,12 +99,15 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     verifier,
     probes,
     jobHandlers,
-    services: { audit, municipalities },
-    /** Background loops of the api process (the outbox relay). */
-    startApiBackground(): { stop(): Promise<void> } {
-      return { stop: async () => {} };
+    pii,
+    services: { audit, municipalities, registrations },
+    /** The outbox relay: moves committed jobs to the queue. */
+    startRelay(): OutboxRelay {
+      relay ??= createOutboxRelay({ db, queue: jobs.queue, clock, logger, pollMs: config.outboxPollMs });
+      return relay;
     },
     async close() {
+      await relay?.stop();
       await jobs.close();
       await redis?.quit().catch(() => redis.disconnect());
       await database.close();

@@ -2,6 +2,10 @@
 import { Type, type TSchema } from 'typebox';
 import { ERRORS, type ErrorCode } from './errors.js';
 
+/** A string enum (a plain `enum` in the OpenAPI document, typed as the union of its values). */
+export const StringEnum = <const T extends readonly string[]>(values: T, description?: string) =>
+  Type.Enum(values as unknown as T[number][], { type: 'string', ...(description ? { description } : {}) });
+
 export const MunicipalityCode = Type.String({ pattern: '^GM[0-9]{4}$', minLength: 6, maxLength: 6, description: 'CBS municipality code', examples: ['GM0363'] });
 export const Uuid = Type.String({ format: 'uuid', maxLength: 36, minLength: 36 });
 export const CalendarDate = Type.String({ format: 'date', maxLength: 10, minLength: 10, description: 'Calendar date, YYYY-MM-DD' });

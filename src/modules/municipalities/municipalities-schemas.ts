@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { MunicipalityCode, PagingQuery } from '../../http/schemas.js';
+import { MunicipalityCode, PagingQuery, StringEnum } from '../../http/schemas.js';
 
 export const Municipality = Type.Object(
   {
@@ -21,7 +21,7 @@ export const PROVINCES = [
 
 export const ListMunicipalitiesQuery = Type.Object(
   {
-    province: Type.Optional(Type.Union(PROVINCES.map((p) => Type.Literal(p)))),
+    province: Type.Optional(StringEnum(PROVINCES)),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Case-insensitive part of the name' })),
     ...PagingQuery,
   },

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Db, DbOrTx } from '../db/client.js';
+import { outbox, registrations } from '../db/schema/index.js';
+import type { Clock } from '../clock.js';
+import type { JobName, JobPayloads, JobQueue } from './jobs.js';
+
+/** Writes the job into the business transaction; it reaches the queue only after commit. */
+export async function enqueueInTx<N extends JobName>(tx: DbOrTx, clock: Clock, name: N, payload: JobPayloads[N], jobId: string) {
+  await tx.insert(outbox).values({ id: randomUUID(), jobName: name, jobId, payload, createdAt: clock.now() });
+}
+
+/** The allocate job's id: the registration id for the first proposal, a suffix for later rounds. */
+export const allocateJobId = (registrationId: string, round: number) => (round === 1 ? registrationId : `${registrationId}-r${round}`);
+
+const BATCH = 200;
+/** A registration still queued this long after its job was sent has lost its job (Redis lost data). */
+const STALE_QUEUED_MS = 60_000;
+const SWEEP_EVERY_MS = 30_000;
+
+export interface OutboxRelay {
+  /** Run soon (after a commit that wrote outbox rows). */
+  nudge(): void;
+  /** Send everything unsent now; resolves with the number sent. */
+  drain(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Moves outbox rows to the queue. Rows are read without a lock and sent with their fixed jobId,
+ * so two relays (two api processes) at worst add the same job twice, which the queue ignores.
+ * A failed add (Redis down) leaves the row unsent for the next round.
+ */
+export function createOutboxRelay(deps: { db: Db; queue: JobQueue; clock: Clock; logger: Logger; pollMs: number }): OutboxRelay {
+  const { db, queue, logger } = deps;
+  let stopped = false;
+  let running: Promise<number> | undefined;
+  let again = false;
+  let lastSweep = 0;
+  let failing = false;
+
+  async function sendBatch(): Promise<number> {
+    const rows = await db.select().from(outbox).where(isNull(outbox.sentAt)).orderBy(asc(outbox.createdAt)).limit(BATCH);
+    let sent = 0;
+    for (const row of rows) {
+      try {
+        await queue.add(row.jobName as JobName, row.payload as never, { jobId: row.jobId });
+      } catch (err) {
+        await db
+          .update(outbox)
+          .set({ attempts: sql`${outbox.attempts} + 1`, lastError: String((err as Error).message).slice(0, 500) })
+          .where(eq(outbox.id, row.id));
+        if (!failing) logger.warn({ err: { message: (err as Error).message } }, 'outbox relay: queue unavailable; will retry');
+        failing = true;
+        return sent;
+      }
+      await db.update(outbox).set({ sentAt: deps.clock.now() }).where(eq(outbox.id, row.id));
+      sent++;
+    }
+    if (failing && rows.length > 0) logger.info('outbox relay: queue reachable again');
+    failing = false;
+    return sent + (rows.length === BATCH ? await sendBatch() : 0);
+  }
+
+  /** Registrations whose job vanished (a Redis without persistence restarted) are queued again. */
+  async function sweep() {
+    const cutoff = new Date(deps.clock.now().getTime() - STALE_QUEUED_MS);
+    const stale = await db
+      .select({ id: registrations.id, round: registrations.allocationRound })
+      .from(registrations)
+      .where(and(eq(registrations.status, 'queued'), sql`${registrations.updatedAt} < ${cutoff.toISOString()}`))
+      .limit(BATCH);
+    for (const r of stale) {
+      await queue.add('allocate', { v: 1, registrationId: r.id, round: r.round }, { jobId: allocateJobId(r.id, r.round) });
+    }
+    if (stale.length > 0) logger.info({ count: stale.length }, 'outbox relay: re-sent jobs of registrations still queued');
+  }
+
+  const drain = (): Promise<number> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      let total = 0;
+      try {
+        do {
+          again = false;
+          total += await sendBatch();
+        } while (again && !stopped);
+        if (!failing && Date.now() - lastSweep > SWEEP_EVERY_MS) {
+          lastSweep = Date.now();
+          await sweep();
+        }
+      } catch (err) {
+        logger.warn({ err: { message: (err as Error).message } }, 'outbox relay round failed; will retry');
+      } finally {
+        running = undefined;
+      }
+      return total;
+    })();
+    return running;
+  };
+
+  const timer = setInterval(() => void drain(), deps.pollMs);
+  timer.unref();
+
+  return {
+    nudge: () => void drain(),
+    drain,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

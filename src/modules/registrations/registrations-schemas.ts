@@ -1,0 +1,124 @@
+import { Type, type Static } from 'typebox';
+import { CalendarDate, MunicipalityCode, PagingQuery, StringEnum, Timestamp, Uuid } from '../../http/schemas.js';
+
+export const SUBGROUPS = ['former_permit_holder', 'caribbean', 'chavez', 'other_remigrant'] as const;
+export const OUTCOMES = ['housed', 'returned_abroad', 'own_network', 'wmo_eligible', 'withdrawn', 'duplicate'] as const;
+export const STATUSES = ['queued', 'proposed', 'approved', 'accepted', 'transferred', 'housed', 'closed', 'needs_attention'] as const;
+
+const enumOf = StringEnum;
+
+/** A BSN is 9 digits; the 11-proef is checked after the schema, with the other field rules. */
+const Bsn = Type.String({ pattern: '^[0-9]{9}$', minLength: 9, maxLength: 9, description: 'Burgerservicenummer (11-proef)' });
+/** Names: printable text, no control characters. */
+const PersonName = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]+$' });
+
+const Person = Type.Object({ bsn: Bsn, name: PersonName, birthDate: CalendarDate }, { additionalProperties: false });
+
+export const Needs = Type.Object(
+  {
+    accessibleHousing: Type.Optional(Type.Boolean({ description: 'Needs a home without stairs' })),
+    medicalCare: Type.Optional(Type.Boolean({ description: 'Needs ongoing medical care nearby' })),
+    specialEducation: Type.Optional(Type.Boolean({ description: 'A child needs special education' })),
+    minimumBedrooms: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+  },
+  { additionalProperties: false },
+);
+
+const Codes = (max: number, description: string) => Type.Array(MunicipalityCode, { maxItems: max, uniqueItems: true, description });
+
+export const CreateRegistrationBody = Type.Object(
+  {
+    reportingMunicipality: MunicipalityCode,
+    reportedOn: CalendarDate,
+    subgroup: enumOf(SUBGROUPS),
+    eligibility: Type.Object(
+      {
+        residenceBasis: enumOf(['dutch_nationality', 'chavez', 'other'] as const, 'Dutch nationality, or Chavez (a Dutch child, derived residence)'),
+        arrivedFrom: enumOf(['abroad', 'caribbean_part', 'within_netherlands'] as const),
+        ownInitiativeUnprepared: Type.Boolean(),
+        refugeeOrEvacueeStatus: Type.Boolean(),
+        selfRelianceAssessment: Type.Object(
+          { assessedOn: CalendarDate, outcome: enumOf(['self_reliant', 'not_self_reliant', 'pending'] as const) },
+          { additionalProperties: false },
+        ),
+        homelessWithoutNetwork: Type.Boolean(),
+      },
+      { additionalProperties: false },
+    ),
+    household: Type.Object(
+      {
+        adults: Type.Array(Person, { minItems: 1, maxItems: 10 }),
+        children: Type.Array(Person, { minItems: 0, maxItems: 20 }),
+      },
+      { additionalProperties: false },
+    ),
+    networkMunicipalities: Type.Optional(Codes(20, 'Municipalities where the family has a network (soft preference)')),
+    excludedMunicipalities: Type.Optional(Codes(50, 'Municipalities the family must not go to (e.g. for safety)')),
+    needs: Type.Optional(Needs),
+    notes: Type.Optional(Type.String({ maxLength: 4000, description: 'Free text for the coordinator; encrypted at rest' })),
+  },
+  { additionalProperties: false },
+);
+export type CreateRegistration = Static<typeof CreateRegistrationBody>;
+
+export const RegistrationSummary = Type.Object(
+  {
+    id: Uuid,
+    status: enumOf(STATUSES),
+    reportingMunicipality: MunicipalityCode,
+    receivingMunicipality: Type.Union([MunicipalityCode, Type.Null()]),
+    reportedOn: CalendarDate,
+    subgroup: enumOf(SUBGROUPS),
+    householdSize: Type.Integer({ minimum: 1 }),
+    adults: Type.Integer({ minimum: 0 }),
+    children: Type.Integer({ minimum: 0 }),
+    outcome: Type.Union([enumOf(OUTCOMES), Type.Null()]),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+export type RegistrationSummaryView = Static<typeof RegistrationSummary>;
+
+const PersonView = Type.Object({ bsn: Bsn, name: Type.String({ maxLength: 200 }), birthDate: CalendarDate });
+
+export const RegistrationDetail = Type.Object(
+  {
+    ...RegistrationSummary.properties,
+    eligibility: CreateRegistrationBody.properties.eligibility,
+    household: Type.Object({ adults: Type.Array(PersonView, { maxItems: 10 }), children: Type.Array(PersonView, { maxItems: 20 }) }),
+    networkMunicipalities: Type.Array(MunicipalityCode, { maxItems: 20 }),
+    excludedMunicipalities: Type.Array(MunicipalityCode, { maxItems: 50 }),
+    needs: Needs,
+    notes: Type.Union([Type.String({ maxLength: 4000 }), Type.Null()]),
+    activeAllocationId: Type.Union([Uuid, Type.Null()]),
+    transferredOn: Type.Union([CalendarDate, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type RegistrationDetailView = Static<typeof RegistrationDetail>;
+
+export const ListRegistrationsQuery = Type.Object(
+  {
+    status: Type.Optional(enumOf(STATUSES)),
+    reportingMunicipality: Type.Optional(MunicipalityCode),
+    receivingMunicipality: Type.Optional(MunicipalityCode),
+    ...PagingQuery,
+  },
+  { additionalProperties: false },
+);
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$', description: 'Makes a retried POST safe' })),
+});
+
+export const HistoryEntry = Type.Object({
+  at: Timestamp,
+  action: Type.String({ maxLength: 50 }),
+  fromStatus: Type.Union([enumOf(STATUSES), Type.Null()]),
+  toStatus: enumOf(STATUSES),
+  allocationId: Type.Union([Uuid, Type.Null()]),
+  municipality: Type.Union([MunicipalityCode, Type.Null()]),
+  actor: Type.Object({ sub: Type.String({ maxLength: 200 }), role: Type.String({ maxLength: 50 }), municipality: Type.Union([Type.String({ maxLength: 10 }), Type.Null()]) }),
+  reason: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]),
+});

@@ -1,0 +1,288 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../db/client.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { registrations } from '../../db/schema/index.js';
+import { amsterdamDate, type Clock } from '../../clock.js';
+import type { AllocationUnit } from '../../config.js';
+import { AppError, notFound, type FieldError } from '../../http/errors.js';
+import { allocateJobId, enqueueInTx } from '../../jobs/outbox.js';
+import type { Actor, AuditService } from '../audit/audit-service.js';
+import type { Principal } from '../auth/auth-tokens.js';
+import type { MunicipalitiesRepository } from '../municipalities/municipalities-repository.js';
+import { isValidBsn, type PiiCrypto } from '../pii/pii-crypto.js';
+import { checkEligibility } from './eligibility.js';
+import { RECEIVER_VISIBLE, visibleTo, type RegistrationRow, type RegistrationsRepository } from './registrations-repository.js';
+import type { CreateRegistration, RegistrationDetailView, RegistrationSummaryView } from './registrations-schemas.js';
+
+const EARLIEST_DATE = '1900-01-01';
+
+export interface RegistrationsDeps {
+  db: Db;
+  repo: RegistrationsRepository;
+  municipalities: MunicipalitiesRepository;
+  audit: AuditService;
+  pii: PiiCrypto;
+  clock: Clock;
+  unit: AllocationUnit;
+  /** Tells the outbox relay that a commit wrote rows for it. */
+  onOutboxWritten: () => void;
+}
+
+export function summaryView(r: RegistrationRow): RegistrationSummaryView {
+  return {
+    id: r.id,
+    status: r.status,
+    reportingMunicipality: r.reportingMunicipality,
+    receivingMunicipality: r.receivingMunicipality,
+    reportedOn: r.reportedOn,
+    subgroup: r.subgroup as RegistrationSummaryView['subgroup'],
+    householdSize: r.adults + r.children,
+    adults: r.adults,
+    children: r.children,
+    outcome: (r.outcome as RegistrationSummaryView['outcome']) ?? null,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  };
+}
+
+/** Can this principal see the registration at all? Out of scope is indistinguishable from absent (404). */
+export function canSee(p: Principal, r: RegistrationRow): boolean {
+  if (p.role === 'coordinator') return true;
+  if (p.role !== 'municipality') return false;
+  if (r.reportingMunicipality === p.municipality) return true;
+  return r.receivingMunicipality === p.municipality && RECEIVER_VISIBLE.includes(r.status);
+}
+
+/** Canonical JSON (sorted keys), so the same body in another key order is the same request. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export function createRegistrationsService(deps: RegistrationsDeps) {
+  const { db, repo, pii, clock } = deps;
+
+  /** Field rules the schema cannot express; all reported at once. */
+  async function fieldErrors(body: CreateRegistration, today: string): Promise<FieldError[]> {
+    const errors: FieldError[] = [];
+    const err = (pointer: string, code: string, message: string) => errors.push({ in: 'body', pointer, code, message });
+    if (body.reportedOn > today) err('/reportedOn', 'future_date', 'must not be in the future');
+    if (body.reportedOn < '2000-01-01') err('/reportedOn', 'implausible_date', 'must be 2000-01-01 or later');
+    const assessed = body.eligibility.selfRelianceAssessment.assessedOn;
+    if (assessed > today) err('/eligibility/selfRelianceAssessment/assessedOn', 'future_date', 'must not be in the future');
+    if (assessed < EARLIEST_DATE) err('/eligibility/selfRelianceAssessment/assessedOn', 'implausible_date', `must be ${EARLIEST_DATE} or later`);
+    const seen = new Map<string, string>();
+    for (const group of ['adults', 'children'] as const) {
+      body.household[group].forEach((p, i) => {
+        const at = `/household/${group}/${i}`;
+        if (!isValidBsn(p.bsn)) err(`${at}/bsn`, 'bsn_checksum', 'is not a valid BSN (11-proef)');
+        else if (seen.has(p.bsn)) err(`${at}/bsn`, 'bsn_duplicate', `is the same BSN as ${seen.get(p.bsn)}`);
+        else seen.set(p.bsn, at);
+        if (p.birthDate > body.reportedOn) err(`${at}/birthDate`, 'after_registration', 'must not be after the registration date');
+        if (p.birthDate < EARLIEST_DATE) err(`${at}/birthDate`, 'implausible_date', `must be ${EARLIEST_DATE} or later`);
+      });
+    }
+    const network = body.networkMunicipalities ?? [];
+    const excluded = body.excludedMunicipalities ?? [];
+    const known = await deps.municipalities.existing(db, [body.reportingMunicipality, ...network, ...excluded]);
+    if (!known.has(body.reportingMunicipality)) err('/reportingMunicipality', 'unknown_municipality', 'is not an existing municipality');
+    network.forEach((c, i) => {
+      if (!known.has(c)) err(`/networkMunicipalities/${i}`, 'unknown_municipality', 'is not an existing municipality');
+      if (excluded.includes(c)) err(`/networkMunicipalities/${i}`, 'also_excluded', 'is also in excludedMunicipalities');
+    });
+    excluded.forEach((c, i) => {
+      if (!known.has(c)) err(`/excludedMunicipalities/${i}`, 'unknown_municipality', 'is not an existing municipality');
+    });
+    return errors;
+  }
+
+  async function duplicateConflict(actor: Actor, principal: Principal, hmacs: string[]): Promise<AppError> {
+    await db.transaction(async (tx) => {
+      const claim = await repo.findClaim(tx, hmacs);
+      if (!claim) return;
+      await repo.recordDuplicateAttempt(tx, {
+        existingRegistrationId: claim.registrationId,
+        attemptedBy: principal.municipality!,
+        attemptedBySub: principal.sub,
+        attemptedAt: clock.now(),
+      });
+      await deps.audit.record(tx, actor, {
+        action: 'registration.duplicate_attempt',
+        resourceType: 'registration',
+        resourceId: claim.registrationId,
+        registrationId: claim.registrationId,
+        statusCode: 409,
+      });
+    });
+    // Which municipality holds the family is not revealed; the coordinator sees the link.
+    return new AppError('duplicate_registration', 'A member of this household is already in an active registration. The coordination point has been notified and will contact you.');
+  }
+
+  async function replay(existing: { requestHash: string; registrationId: string }, requestHash: string) {
+    if (existing.requestHash !== requestHash) {
+      throw new AppError('idempotency_key_reused', 'This Idempotency-Key was used before with a different request body; use a new key.');
+    }
+    const row = await repo.get(db, existing.registrationId);
+    return { registration: summaryView(row!), replayed: true };
+  }
+
+  return {
+    async create(actor: Actor, principal: Principal, body: CreateRegistration, idempotencyKey: string | undefined) {
+      if (principal.role !== 'municipality' || body.reportingMunicipality !== principal.municipality) {
+        throw new AppError('forbidden', 'A municipality registers families it reports itself: reportingMunicipality must be your own.');
+      }
+      const now = clock.now();
+      const today = amsterdamDate(now);
+      const requestHash = createHash('sha256').update(canonical(body)).digest('hex');
+      if (idempotencyKey) {
+        const existing = await repo.findIdempotencyKey(db, principal.sub, idempotencyKey);
+        if (existing) return replay(existing, requestHash);
+      }
+
+      const errors = await fieldErrors(body, today);
+      if (errors.length > 0) {
+        throw new AppError('validation_failed', `The request has ${errors.length} invalid field(s); see errors.`, { errors });
+      }
+      const failed = checkEligibility(body, today);
+      if (failed.length > 0) {
+        throw new AppError('eligibility_failed', `${failed.length} eligibility criterion/criteria not met; see criteria.`, { criteria: failed });
+      }
+
+      const members = [...body.household.adults.map((p, i) => ({ p, role: 'adult' as const, i })), ...body.household.children.map((p, i) => ({ p, role: 'child' as const, i }))];
+      const hmacs = members.map((m) => pii.hmacBsn(m.p.bsn));
+      if (await repo.findClaim(db, hmacs)) throw await duplicateConflict(actor, principal, hmacs);
+
+      const id = randomUUID();
+      try {
+        await db.transaction(async (tx) => {
+          if (idempotencyKey) {
+            const fresh = await repo.insertIdempotencyKey(tx, { clientSub: principal.sub, key: idempotencyKey, requestHash, registrationId: id, createdAt: now });
+            if (!fresh) throw new IdempotencyRace();
+          }
+          await repo.insert(
+            tx,
+            {
+              id,
+              status: 'queued',
+              reportingMunicipality: body.reportingMunicipality,
+              reportedOn: body.reportedOn,
+              subgroup: body.subgroup,
+              eligibility: body.eligibility,
+              adults: body.household.adults.length,
+              children: body.household.children.length,
+              needs: body.needs ?? {},
+              networkMunicipalities: body.networkMunicipalities ?? [],
+              excludedMunicipalities: body.excludedMunicipalities ?? [],
+              notesCiphertext: body.notes ? pii.encrypt(body.notes) : null,
+              createdAt: now,
+              updatedAt: now,
+              createdBySub: principal.sub,
+            },
+            members.map((m, k) => ({
+              registrationId: id,
+              role: m.role,
+              position: m.i,
+              bsnHmac: hmacs[k]!,
+              bsnCiphertext: pii.encrypt(m.p.bsn),
+              nameCiphertext: pii.encrypt(m.p.name),
+              birthDate: m.p.birthDate,
+            })),
+          );
+          await repo.claimBsns(tx, id, hmacs);
+          await repo.addEvent(tx, {
+            registrationId: id,
+            action: 'registered',
+            fromStatus: null,
+            toStatus: 'queued',
+            actorSub: actor.sub,
+            actorRole: actor.role,
+            actorMunicipality: principal.municipality ?? null,
+            at: now,
+          });
+          await enqueueInTx(tx, clock, 'allocate', { v: 1, registrationId: id, round: 1 }, allocateJobId(id, 1));
+          await deps.audit.record(tx, actor, { action: 'registration.create', resourceType: 'registration', resourceId: id, registrationId: id, statusCode: 202 });
+        });
+      } catch (err) {
+        if (err instanceof IdempotencyRace) {
+          const existing = await repo.findIdempotencyKey(db, principal.sub, idempotencyKey!);
+          return replay(existing!, requestHash);
+        }
+        if (isUniqueViolation(err, 'active_bsn_claims_pkey')) throw await duplicateConflict(actor, principal, hmacs);
+        throw err;
+      }
+      deps.onOutboxWritten();
+      const row = await repo.get(db, id);
+      return { registration: summaryView(row!), replayed: false };
+    },
+
+    async list(principal: Principal, q: { status?: string; reportingMunicipality?: string; receivingMunicipality?: string; page: number; pageSize: number }) {
+      const where = and(
+        visibleTo(principal),
+        q.status ? eq(registrations.status, q.status as RegistrationRow['status']) : undefined,
+        q.reportingMunicipality ? eq(registrations.reportingMunicipality, q.reportingMunicipality) : undefined,
+        q.receivingMunicipality ? eq(registrations.receivingMunicipality, q.receivingMunicipality) : undefined,
+      );
+      const { rows, total } = await repo.list(db, where, { limit: q.pageSize, offset: (q.page - 1) * q.pageSize });
+      return { items: rows.map(summaryView), page: q.page, pageSize: q.pageSize, total };
+    },
+
+    /** Loads a registration the caller may see, or 404. */
+    async visible(tx: DbOrTx, principal: Principal, id: string, opts: { forUpdate?: boolean } = {}) {
+      const row = await repo.get(tx, id, opts);
+      if (!row || !canSee(principal, row)) throw notFound('Registration');
+      return row;
+    },
+
+    async detail(actor: Actor, principal: Principal, id: string): Promise<RegistrationDetailView> {
+      const row = await this.visible(db, principal, id);
+      const [members, activeAllocationId] = await Promise.all([repo.members(db, id), repo.activeAllocationId(db, id)]);
+      await deps.audit.record(db, actor, { action: 'registration.read_personal_data', resourceType: 'registration', resourceId: id, registrationId: id });
+      const person = (m: (typeof members)[number]) => ({ bsn: pii.decrypt(m.bsnCiphertext), name: pii.decrypt(m.nameCiphertext), birthDate: m.birthDate });
+      return {
+        ...summaryView(row),
+        eligibility: row.eligibility as RegistrationDetailView['eligibility'],
+        household: { adults: members.filter((m) => m.role === 'adult').map(person), children: members.filter((m) => m.role === 'child').map(person) },
+        networkMunicipalities: row.networkMunicipalities,
+        excludedMunicipalities: row.excludedMunicipalities,
+        needs: row.needs as RegistrationDetailView['needs'],
+        notes: row.notesCiphertext ? pii.decrypt(row.notesCiphertext) : null,
+        activeAllocationId,
+        transferredOn: row.transferredOn,
+      };
+    },
+
+    async history(actor: Actor, principal: Principal, id: string) {
+      await this.visible(db, principal, id);
+      const events = await repo.events(db, id);
+      await deps.audit.record(db, actor, { action: 'registration.read_history', resourceType: 'registration', resourceId: id, registrationId: id });
+      return {
+        items: events.map((e) => ({
+          at: e.at.toISOString(),
+          action: e.action,
+          fromStatus: e.fromStatus as never,
+          toStatus: e.toStatus as never,
+          allocationId: e.allocationId,
+          municipality: e.municipality,
+          actor: { sub: e.actorSub, role: e.actorRole, municipality: e.actorMunicipality },
+          reason: e.reasonCiphertext ? pii.decrypt(e.reasonCiphertext) : null,
+        })),
+      };
+    },
+
+    async duplicateAttempts(id: string) {
+      const rows = await repo.duplicateAttempts(db, id);
+      return rows.map((r) => ({ attemptedBy: r.attemptedBy, attemptedAt: r.attemptedAt.toISOString() }));
+    },
+
+    unitsOf(r: RegistrationRow): number {
+      return deps.unit === 'persons' ? r.adults + r.children : 1;
+    },
+  };
+}
+export type RegistrationsService = ReturnType<typeof createRegistrationsService>;
+
+class IdempotencyRace extends Error {}
