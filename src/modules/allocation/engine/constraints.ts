@@ -1,0 +1,111 @@
+import type { ChoiceRequest, RemovedByConstraint } from './types.js';
+
+/** The family's constraints as index sets, plus what the explanation says about them. */
+export interface ResolvedConstraints {
+  readonly allowed: (i: number) => boolean;
+  readonly allowedCount: number;
+  /** Region members (known codes), or null when no region restricts the choice. */
+  readonly region: ReadonlySet<number> | null;
+  /** Every excluded index once (exclusions only, not the region). */
+  readonly excludedIndices: readonly number[];
+  readonly removed: readonly RemovedByConstraint[];
+  readonly unknownCodes: readonly string[];
+  /** Allowed network municipalities, in code order. */
+  readonly network: readonly number[];
+  /** All known network codes asked for, in code order. */
+  readonly networkCodes: readonly string[];
+  readonly networkNotAllowed: readonly string[];
+}
+
+export const OUTSIDE_REGION = 'outside_region';
+
+/**
+ * Turns codes into ledger indices. Unknown codes are reported, not fatal: a family exclusion
+ * naming a municipality that no longer exists (herindeling) must not block the allocation.
+ * Cost is O(|excluded| + |region| + |network|), plus up to O(n) to list codes outside a region.
+ */
+export function resolveConstraints(
+  request: Pick<ChoiceRequest, 'excluded' | 'region' | 'network'>,
+  index: ReadonlyMap<string, number>,
+  codes: readonly string[],
+  maxListed: number,
+): ResolvedConstraints {
+  const unknown = new Set<string>();
+  const byReason = new Map<string, Set<number>>();
+  const excluded = new Set<number>();
+  for (const ex of request.excluded ?? []) {
+    const i = index.get(ex.code);
+    if (i === undefined) {
+      unknown.add(ex.code);
+      continue;
+    }
+    const reason = ex.reason.length > 0 ? ex.reason : 'unspecified';
+    let set = byReason.get(reason);
+    if (!set) byReason.set(reason, (set = new Set()));
+    set.add(i);
+    excluded.add(i);
+  }
+
+  let region: Set<number> | null = null;
+  if (request.region !== undefined) {
+    region = new Set();
+    for (const code of request.region) {
+      const i = index.get(code);
+      if (i === undefined) unknown.add(code);
+      else region.add(i);
+    }
+  }
+
+  const removed: RemovedByConstraint[] = [];
+  for (const [reason, set] of byReason) removed.push(listed(reason, [...set].sort((a, b) => a - b), codes, maxListed));
+  let allowedCount: number;
+  if (region) {
+    const outside: number[] = [];
+    for (let i = 0; i < codes.length && outside.length < maxListed; i++) if (!region.has(i)) outside.push(i);
+    const outsideCount = codes.length - region.size;
+    removed.push({
+      reason: OUTSIDE_REGION,
+      count: outsideCount,
+      codes: outside.map((i) => codes[i] as string),
+      codesOmitted: outsideCount - outside.length,
+    });
+    allowedCount = 0;
+    for (const i of region) if (!excluded.has(i)) allowedCount++;
+  } else {
+    allowedCount = codes.length - excluded.size;
+  }
+
+  const regionSet = region;
+  const allowed = regionSet
+    ? (i: number): boolean => regionSet.has(i) && !excluded.has(i)
+    : (i: number): boolean => !excluded.has(i);
+
+  const networkIdx = new Set<number>();
+  for (const code of request.network ?? []) {
+    const i = index.get(code);
+    if (i === undefined) unknown.add(code);
+    else networkIdx.add(i);
+  }
+  const networkSorted = [...networkIdx].sort((a, b) => a - b);
+
+  return {
+    allowed,
+    allowedCount,
+    region,
+    excludedIndices: [...excluded],
+    removed,
+    unknownCodes: [...unknown].sort().slice(0, maxListed),
+    network: networkSorted.filter(allowed),
+    networkCodes: networkSorted.map((i) => codes[i] as string),
+    networkNotAllowed: networkSorted.filter((i) => !allowed(i)).map((i) => codes[i] as string),
+  };
+}
+
+function listed(reason: string, sorted: number[], codes: readonly string[], maxListed: number): RemovedByConstraint {
+  return {
+    reason,
+    count: sorted.length,
+    codes: sorted.slice(0, maxListed).map((i) => codes[i] as string),
+    codesOmitted: Math.max(0, sorted.length - maxListed),
+  };
+}
