@@ -10,6 +10,9 @@ import { auditRoutes } from './modules/audit/audit-routes.js';
 import { municipalitiesRoutes } from './modules/municipalities/municipalities-routes.js';
 import { serviceRoutes } from './modules/service/service-routes.js';
 import { registrationsRoutes } from './modules/registrations/registrations-routes.js';
+import { reviewRoutes } from './modules/review/review-routes.js';
+import { shelterRoutes } from './modules/shelter/shelter-routes.js';
+import { shelterReportRoutes } from './modules/reports/shelter-report-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -58,6 +61,9 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await api.register(municipalitiesRoutes, { service: container.services.municipalities });
       await api.register(auditRoutes, { service: container.services.audit });
       await api.register(registrationsRoutes, { service: container.services.registrations });
+      await api.register(reviewRoutes, { service: container.services.review, registrations: container.services.registrations });
+      await api.register(shelterRoutes, { service: container.services.shelter });
+      await api.register(shelterReportRoutes, { service: container.services.shelterReport });
     },
     { prefix: API_PREFIX },
   );

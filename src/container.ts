@@ -17,6 +17,14 @@ import { createPiiCrypto } from './modules/pii/pii-crypto.js';
 import { createRegistrationsRepository } from './modules/registrations/registrations-repository.js';
 import { createRegistrationsService } from './modules/registrations/registrations-service.js';
 import { createOutboxRelay, type OutboxRelay } from './jobs/outbox.js';
+import { createAllocationRepository } from './modules/allocation/allocation-repository.js';
+import { createAllocationService } from './modules/allocation/allocation-service.js';
+import { createLedgerService } from './modules/allocation/ledger-service.js';
+import { createReviewService } from './modules/review/review-service.js';
+import { createShelterRepository } from './modules/shelter/shelter-repository.js';
+import { createShelterService } from './modules/shelter/shelter-service.js';
+import { createShelterReportRepository } from './modules/reports/shelter-report-repository.js';
+import { createShelterReportService } from './modules/reports/shelter-report-service.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -51,7 +59,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     : createInProcessDriver();
 
   // Rate-limit counters are shared by every api process through Redis when there is one.
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000 }) : undefined;
   redis?.on('error', () => {});
 
   const db = database.db;
@@ -76,14 +84,43 @@ export async function createContainer({ config, logger, clock = systemClock }: C
   });
   const verifier: TokenVerifier = createTokenVerifier(config.auth);
 
+  const allocationRepo = createAllocationRepository();
+  const ledger = createLedgerService({ repo: allocationRepo });
+  const allocation = createAllocationService({
+    db,
+    repo: allocationRepo,
+    registrations: registrationsRepo,
+    ledger,
+    audit,
+    clock,
+    logger,
+    settings: config.allocation,
+  });
+  const review = createReviewService({
+    db,
+    repo: allocationRepo,
+    registrations: registrationsRepo,
+    municipalities: municipalitiesRepo,
+    allocation,
+    ledger,
+    audit,
+    pii,
+    clock,
+    onOutboxWritten: nudgeRelay,
+  });
+
+  const shelter = createShelterService({ db, repo: createShelterRepository(), registrations: registrationsRepo, audit, pii, clock });
+  const shelterReport = createShelterReportService({ db, repo: createShelterReportRepository(), municipalities: municipalitiesRepo, clock, longStayDays: config.shelter.longStayDays });
+
   const probes: ReadinessProbe[] = [
     { name: 'database', check: () => database.ping() },
     { name: 'queue', check: () => jobs.queue.ping() },
   ];
 
   const jobHandlers: JobHandlers = {
-    allocate: async () => {
-      throw new Error('allocation is not wired yet');
+    allocate: async (payload, ctx) => {
+      const result = await allocation.propose(payload);
+      logger.debug({ jobId: ctx.jobId, attempt: ctx.attempt, result }, 'allocate job done');
     },
     'close-due-periods': async () => {},
   };
@@ -100,7 +137,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     probes,
     jobHandlers,
     pii,
-    services: { audit, municipalities, registrations },
+    services: { audit, municipalities, registrations, allocation, review, ledger, shelter, shelterReport },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {
       relay ??= createOutboxRelay({ db, queue: jobs.queue, clock, logger, pollMs: config.outboxPollMs });

@@ -4,14 +4,26 @@ import { JOB_ATTEMPTS, JOB_BACKOFF_MS, type JobDriver, type JobHandlers, type Jo
 
 export const QUEUE_NAME = 'spreiding';
 
+/** The relay's own deadline for one add; the row stays in the outbox and is retried. */
+const ADD_TIMEOUT_MS = 3_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Bounded Redis memory: finished jobs are kept for inspection for a while, then removed. */
 const REMOVE_ON_COMPLETE = { age: 24 * 3600, count: 10_000 };
 const REMOVE_ON_FAIL = { age: 14 * 24 * 3600 };
 
 export function createBullmqDriver(opts: { redisUrl: string; prefix: string; onRedisError: (err: Error) => void }): JobDriver {
   // The producer fails fast when Redis is away (BULLMQ-NOTES: `add` otherwise waits up to 238 s);
-  // the outbox keeps the job and the relay tries again.
-  const producer = new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+  // the outbox keeps the job and the relay tries again. The offline queue stays on: BullMQ loads
+  // its scripts while connecting, and refusing those commands would break the queue for good.
+  const producer = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000 });
   producer.on('error', opts.onRedisError);
   const queue = new Queue(QUEUE_NAME, {
     connection: producer,
@@ -32,7 +44,7 @@ export function createBullmqDriver(opts: { redisUrl: string; prefix: string; onR
     kind: 'bullmq',
     queue: {
       async add<N extends JobName>(name: N, payload: JobPayloads[N], o: { jobId: string }) {
-        await queue.add(name, payload, { jobId: o.jobId });
+        await withTimeout(queue.add(name, payload, { jobId: o.jobId }), ADD_TIMEOUT_MS, 'queue add');
       },
       async schedule<N extends JobName>(id: string, everyMs: number, name: N, payload: JobPayloads[N]) {
         await queue.upsertJobScheduler(id, { every: everyMs }, { name, data: payload });

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createContainer, type Container } from '../../src/container.js';
 import { buildApp } from '../../src/app.js';
+import { startWorker } from '../../src/boot.js';
 import { seedReferenceData } from '../../src/db/seed.js';
 import { createLogger } from '../../src/logger.js';
 import { signToken, type Role } from '../../src/modules/auth/auth-tokens.js';
@@ -60,20 +61,35 @@ export interface TestApp {
   container: Container;
   config: Config;
   databaseUrl: string;
+  /** What a separate worker or api process needs to join this test's database and queue. */
+  env: Record<string, string | undefined>;
   token(role: Role, opts?: { municipality?: string; municipalities?: string[]; sub?: string }): Promise<string>;
   auth(role: Role, opts?: { municipality?: string; municipalities?: string[]; sub?: string }): Promise<{ authorization: string }>;
   close(): Promise<void>;
 }
 
 /** A migrated, seeded database and the HTTP app on it (inject only; nothing listens). */
-export async function startTestApp(opts: { redis?: boolean; clock?: Clock; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(
+  opts: {
+    redis?: boolean;
+    clock?: Clock;
+    env?: Record<string, string>;
+    /** Run the outbox relay (queued jobs reach the queue). */
+    relay?: boolean;
+    /** Run a worker in this process (in-process or BullMQ driver, as configured). */
+    worker?: boolean;
+  } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config = loadConfig(testEnv({ DATABASE_URL: database.url, REDIS_URL: opts.redis ? REDIS_URL : undefined, ...opts.env }));
+  const env = testEnv({ DATABASE_URL: database.url, REDIS_URL: opts.redis ? REDIS_URL : undefined, ...opts.env });
+  const config = loadConfig(env);
   const container = await createContainer({ config, logger: createLogger(config.logLevel), ...(opts.clock ? { clock: opts.clock } : {}) });
   await container.database.migrate();
   await seedReferenceData(container.db);
   const app = await buildApp(container);
   await app.ready();
+  if (opts.relay) container.startRelay();
+  const runner = opts.worker ? await startWorker(container) : undefined;
   const token: TestApp['token'] = (role, o = {}) =>
     signToken(TEST_JWT_SECRET, {
       sub: o.sub ?? `test:${role}:${o.municipality ?? 'x'}`,
@@ -89,7 +105,9 @@ export async function startTestApp(opts: { redis?: boolean; clock?: Clock; env?:
     databaseUrl: database.url,
     token,
     auth: async (role, o) => ({ authorization: `Bearer ${await token(role, o)}` }),
+    env,
     async close() {
+      await runner?.close();
       await app.close();
       await container.close();
       await database.drop();

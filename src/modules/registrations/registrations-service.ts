@@ -237,6 +237,10 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       return row;
     },
 
+    async summary(principal: Principal, id: string): Promise<RegistrationSummaryView> {
+      return summaryView(await this.visible(db, principal, id));
+    },
+
     async detail(actor: Actor, principal: Principal, id: string): Promise<RegistrationDetailView> {
       const row = await this.visible(db, principal, id);
       const [members, activeAllocationId] = await Promise.all([repo.members(db, id), repo.activeAllocationId(db, id)]);

@@ -430,6 +430,20 @@ class QuotaLedger implements Ledger {
     if (version === undefined) {
       throw new EngineInputError('unknown_key_version', 'withdrawing entitlement needs the key version it was added under');
     }
+    this.withdrawShares(u, version);
+    this.A[i] = (this.A[i] as number) - u;
+    this.rebuild();
+    this.rev++;
+  }
+
+  withdraw(units: number, keyVersion: number): void {
+    this.withdrawShares(checkUnits(units), keyVersion);
+    this.rebuild();
+    this.rev++;
+  }
+
+  /** Takes u units' shares under `version` out of every E (a registration closed before transfer). */
+  private withdrawShares(u: number, version: number): void {
     const key = this.history.get(version);
     if (!key) throw new EngineInputError('unknown_key_version', `key version ${version} is unknown to this ledger`);
     const accrued = version === this.key.version ? this.tau : (this.unitsByVersion.get(version) ?? 0);
@@ -446,9 +460,6 @@ class QuotaLedger implements Ledger {
         if (w !== 0n) this.setCarried(k, sub(this.carriedOf(k), reduce(n * w, key.T)));
       }
     }
-    this.A[i] = (this.A[i] as number) - u;
-    this.rebuild();
-    this.rev++;
   }
 
   entitlementOf(code: string): Rational {

@@ -211,6 +211,11 @@ export interface Ledger {
   /** Fast path (simulations, the CLI): choose without constraints and commit; returns the code. */
   allocate(units?: number): string;
   release(code: string, units: number, options: ReleaseOptions): void;
+  /**
+   * Takes a registration's shares out of every E without touching A: a registration closed
+   * before transfer whose proposal had already been rejected holds no unit any more.
+   */
+  withdraw(units: number, keyVersion: number): void;
   entitlementOf(code: string): Rational;
   allocatedOf(code: string): number;
   snapshot(): LedgerSnapshot;

@@ -1,0 +1,115 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import {
+  allocations, distributionKeys, ledgerMovements, ledgerState, municipalities, municipalityLedger, periodCounters, periodKeyUnits, periods,
+  type AllocationStatus,
+} from '../../db/schema/index.js';
+import { periodBounds } from './periods.js';
+
+export type AllocationRow = typeof allocations.$inferSelect;
+export type MovementInsert = typeof ledgerMovements.$inferInsert;
+type Counter = 'proposed' | 'approved' | 'realised';
+
+export function createAllocationRepository() {
+  return {
+    /** The lock that serialises every change of the ledger across processes. */
+    async lockLedger(tx: DbOrTx) {
+      const [row] = await tx.select().from(ledgerState).where(eq(ledgerState.id, 1)).for('update');
+      if (!row) throw new Error('ledger_state is missing: run npm run migrate');
+      return row;
+    },
+    async setLedgerSeq(tx: DbOrTx, seq: number) {
+      await tx.update(ledgerState).set({ seq }).where(eq(ledgerState.id, 1));
+    },
+    async municipalityLedgers(tx: DbOrTx) {
+      return tx.select().from(municipalityLedger);
+    },
+    async unitsByKeyVersion(tx: DbOrTx): Promise<Map<number, number>> {
+      const rows = await tx
+        .select({ v: periodKeyUnits.keyVersion, units: sql<number>`sum(${periodKeyUnits.units})::int` })
+        .from(periodKeyUnits)
+        .groupBy(periodKeyUnits.keyVersion);
+      return new Map(rows.map((r) => [r.v, r.units]));
+    },
+    async keys(tx: DbOrTx, versions: number[]) {
+      if (versions.length === 0) return [];
+      return tx.select().from(distributionKeys).where(inArray(distributionKeys.version, versions));
+    },
+    /** Appends movements; returns the highest seq written (sequence values are never reused). */
+    async appendMovements(tx: DbOrTx, rows: MovementInsert[]): Promise<number> {
+      const out = await tx.insert(ledgerMovements).values(rows).returning({ seq: ledgerMovements.seq });
+      return Math.max(...out.map((r) => r.seq));
+    },
+    async addAllocated(tx: DbOrTx, municipality: string, units: number, seq: number) {
+      await tx
+        .update(municipalityLedger)
+        .set({ allocated: sql`${municipalityLedger.allocated} + ${units}`, updatedSeq: seq })
+        .where(eq(municipalityLedger.municipality, municipality));
+    },
+    async addKeyUnits(tx: DbOrTx, period: string, keyVersion: number, units: number) {
+      await tx
+        .insert(periodKeyUnits)
+        .values({ period, keyVersion, units })
+        .onConflictDoUpdate({ target: [periodKeyUnits.period, periodKeyUnits.keyVersion], set: { units: sql`${periodKeyUnits.units} + ${units}` } });
+    },
+    async ensurePeriod(tx: DbOrTx, period: string) {
+      await tx.insert(periods).values({ period, ...periodBounds(period) }).onConflictDoNothing();
+    },
+    /** Moves units between the three counters of one municipality and period. */
+    async addCounters(tx: DbOrTx, period: string, municipality: string, delta: Partial<Record<Counter, number>>) {
+      const row = { period, municipality, proposed: delta.proposed ?? 0, approved: delta.approved ?? 0, realised: delta.realised ?? 0 };
+      await tx
+        .insert(periodCounters)
+        .values(row)
+        .onConflictDoUpdate({
+          target: [periodCounters.period, periodCounters.municipality],
+          set: {
+            proposed: sql`${periodCounters.proposed} + ${row.proposed}`,
+            approved: sql`${periodCounters.approved} + ${row.approved}`,
+            realised: sql`${periodCounters.realised} + ${row.realised}`,
+          },
+        });
+    },
+    /** Municipalities no proposal may go to now: suspended, no longer existing, or full for the period. */
+    async unavailable(tx: DbOrTx, period: string) {
+      const rows = await tx
+        .select({
+          code: municipalities.code,
+          suspended: municipalities.suspended,
+          active: municipalities.active,
+          capacity: municipalities.capacityPerPeriod,
+          used: sql<number>`coalesce(${periodCounters.proposed} + ${periodCounters.approved}, 0)::int`,
+        })
+        .from(municipalities)
+        .leftJoin(periodCounters, and(eq(periodCounters.municipality, municipalities.code), eq(periodCounters.period, period)))
+        .where(sql`${municipalities.suspended} or not ${municipalities.active} or ${municipalities.capacityPerPeriod} is not null`);
+      return rows;
+    },
+    async insertAllocation(tx: DbOrTx, row: typeof allocations.$inferInsert) {
+      await tx.insert(allocations).values(row);
+    },
+    async getAllocation(tx: DbOrTx, id: string, opts: { forUpdate?: boolean } = {}) {
+      const q = tx.select().from(allocations).where(eq(allocations.id, id));
+      const [row] = await (opts.forUpdate ? q.for('update') : q);
+      return row;
+    },
+    async activeAllocation(tx: DbOrTx, registrationId: string) {
+      const [row] = await tx
+        .select()
+        .from(allocations)
+        .where(and(eq(allocations.registrationId, registrationId), inArray(allocations.status, ['proposed', 'approved', 'accepted'])));
+      return row;
+    },
+    /** Municipalities already rejected or declined for this family: a new proposal skips them. */
+    async refusedFor(tx: DbOrTx, registrationId: string) {
+      return tx
+        .select({ municipality: allocations.municipality, status: allocations.status })
+        .from(allocations)
+        .where(and(eq(allocations.registrationId, registrationId), inArray(allocations.status, ['rejected', 'declined'])));
+    },
+    async setAllocationStatus(tx: DbOrTx, id: string, status: AllocationStatus, patch: Partial<typeof allocations.$inferInsert> = {}) {
+      await tx.update(allocations).set({ status, ...patch }).where(eq(allocations.id, id));
+    },
+  };
+}
+export type AllocationRepository = ReturnType<typeof createAllocationRepository>;
