@@ -11,6 +11,7 @@ import { municipalitiesRoutes } from './modules/municipalities/municipalities-ro
 import { serviceRoutes } from './modules/service/service-routes.js';
 import { registrationsRoutes } from './modules/registrations/registrations-routes.js';
 import { reviewRoutes } from './modules/review/review-routes.js';
+import { housingRoutes } from './modules/housing/housing-routes.js';
 import { shelterRoutes } from './modules/shelter/shelter-routes.js';
 import { shelterReportRoutes } from './modules/reports/shelter-report-routes.js';
 
@@ -62,6 +63,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await api.register(auditRoutes, { service: container.services.audit });
       await api.register(registrationsRoutes, { service: container.services.registrations });
       await api.register(reviewRoutes, { service: container.services.review, registrations: container.services.registrations });
+      await api.register(housingRoutes, { service: container.services.housing });
       await api.register(shelterRoutes, { service: container.services.shelter });
       await api.register(shelterReportRoutes, { service: container.services.shelterReport });
     },

@@ -21,6 +21,7 @@ import { createAllocationRepository } from './modules/allocation/allocation-repo
 import { createAllocationService } from './modules/allocation/allocation-service.js';
 import { createLedgerService } from './modules/allocation/ledger-service.js';
 import { createReviewService } from './modules/review/review-service.js';
+import { createHousingService } from './modules/housing/housing-service.js';
 import { createShelterRepository } from './modules/shelter/shelter-repository.js';
 import { createShelterService } from './modules/shelter/shelter-service.js';
 import { createShelterReportRepository } from './modules/reports/shelter-report-repository.js';
@@ -112,6 +113,8 @@ export async function createContainer({ config, logger, clock = systemClock }: C
   const shelter = createShelterService({ db, repo: createShelterRepository(), registrations: registrationsRepo, audit, pii, clock });
   const shelterReport = createShelterReportService({ db, repo: createShelterReportRepository(), municipalities: municipalitiesRepo, clock, longStayDays: config.shelter.longStayDays });
 
+  const housing = createHousingService({ db, audit, clock });
+
   const probes: ReadinessProbe[] = [
     { name: 'database', check: () => database.ping() },
     { name: 'queue', check: () => jobs.queue.ping() },
@@ -137,7 +140,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     probes,
     jobHandlers,
     pii,
-    services: { audit, municipalities, registrations, allocation, review, ledger, shelter, shelterReport },
+    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {
       relay ??= createOutboxRelay({ db, queue: jobs.queue, clock, logger, pollMs: config.outboxPollMs });
