@@ -93,6 +93,12 @@ export const RegistrationDetail = Type.Object(
     notes: Type.Union([Type.String({ maxLength: 4000 }), Type.Null()]),
     activeAllocationId: Type.Union([Uuid, Type.Null()]),
     transferredOn: Type.Union([CalendarDate, Type.Null()]),
+    duplicateAttempts: Type.Optional(
+      Type.Array(Type.Object({ attemptedBy: MunicipalityCode, attemptedAt: Timestamp }), {
+        maxItems: 100,
+        description: 'Coordinator only: other municipalities that tried to register a member of this household',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

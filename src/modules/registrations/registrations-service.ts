@@ -256,6 +256,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
         notes: row.notesCiphertext ? pii.decrypt(row.notesCiphertext) : null,
         activeAllocationId,
         transferredOn: row.transferredOn,
+        ...(principal.role === 'coordinator' ? { duplicateAttempts: await this.duplicateAttempts(id) } : {}),
       };
     },
 

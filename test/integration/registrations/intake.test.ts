@@ -108,6 +108,9 @@ describe('intake', () => {
     expect(res.json().code).toBe('duplicate_registration');
     expect(res.body).not.toContain('GM0363');
     expect(res.body).not.toContain(ok.json().id);
-    expect(await t.container.services.registrations.duplicateAttempts(ok.json().id)).toEqual([{ attemptedBy: 'GM0599', attemptedAt: clock.now().toISOString() }]);
+    const seen = await t.app.inject({ url: `/api/v1/registrations/${ok.json().id}`, headers: await t.auth('coordinator') });
+    expect(seen.json().duplicateAttempts).toEqual([{ attemptedBy: 'GM0599', attemptedAt: clock.now().toISOString() }]);
+    const reporter = await t.app.inject({ url: `/api/v1/registrations/${ok.json().id}`, headers: await amsterdam() });
+    expect(reporter.json().duplicateAttempts).toBeUndefined();
   });
 });
