@@ -14,6 +14,7 @@ import { reviewRoutes } from './modules/review/review-routes.js';
 import { housingRoutes } from './modules/housing/housing-routes.js';
 import { shelterRoutes } from './modules/shelter/shelter-routes.js';
 import { shelterReportRoutes } from './modules/reports/shelter-report-routes.js';
+import { uiPlugin } from './modules/ui/ui-plugin.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -37,6 +38,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req) => {
     req.traceId = req.id;
   });
+  // The API speaks JSON only: a text/plain body is an unsupported media type (415), not bad JSON.
+  app.removeContentTypeParser('text/plain');
   // JSON Merge Patch bodies are JSON documents.
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
@@ -69,5 +72,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     },
     { prefix: API_PREFIX },
   );
+  // The review desk's pages and assets under `/`, outside the API prefix.
+  const { embedded, auth } = container.config;
+  await app.register(uiPlugin, { session: { embedded, jwtSecret: auth.jwtSecret, issuer: auth.issuer, audience: auth.audience } });
   return app;
 }

@@ -25,7 +25,10 @@ export function traceIdFrom(header: string | string[] | undefined): string {
   return randomBytes(16).toString('hex');
 }
 
-/** Connection-level database or queue trouble: the client may retry, so 503 rather than 500. */
+/** Network, PostgreSQL connection and identity-provider key-set failures (see auth-tokens.ts). */
+const UNAVAILABLE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'ERR_JWKS_UNAVAILABLE'];
+
+/** Connection-level database, queue or IdP trouble: the client may retry, so 503 rather than 500. */
 function isUnavailable(err: unknown): boolean {
   const seen = new Set<unknown>();
   let e: unknown = err;
@@ -33,7 +36,7 @@ function isUnavailable(err: unknown): boolean {
     seen.add(e);
     const code = (e as { code?: unknown }).code;
     const message = String((e as { message?: unknown }).message ?? '');
-    if (typeof code === 'string' && (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'].includes(code))) {
+    if (typeof code === 'string' && UNAVAILABLE_CODES.includes(code)) {
       return true;
     }
     if (/Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(message)) {
@@ -84,6 +87,12 @@ export function toAppError(error: FastifyError | AppError | Error, request: Fast
 export function registerConventions(app: FastifyInstance) {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('traceresponse', `00-${request.traceId}-${randomBytes(8).toString('hex')}-00`);
+    // ADR: a trailing slash is another resource, and none exists. The router alone would match
+    // `/municipalities/` to `/municipalities/:code` with an empty code.
+    const path = request.url.split('?')[0]!;
+    if (path.length > 1 && path.endsWith('/') && path.startsWith('/api/')) {
+      throw new AppError('not_found', 'There is no resource at this path (paths have no trailing slash).');
+    }
   });
 
   app.addHook('onSend', async (request, reply, payload) => {

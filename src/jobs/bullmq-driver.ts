@@ -23,37 +23,66 @@ export function createBullmqDriver(opts: { redisUrl: string; prefix: string; onR
   // The producer fails fast when Redis is away (BULLMQ-NOTES: `add` otherwise waits up to 238 s);
   // the outbox keeps the job and the relay tries again. The offline queue stays on: BullMQ loads
   // its scripts while connecting, and refusing those commands would break the queue for good.
-  const producer = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000 });
-  producer.on('error', opts.onRedisError);
-  const queue = new Queue(QUEUE_NAME, {
-    connection: producer,
-    prefix: opts.prefix,
-    skipWaitingForReady: true,
-    defaultJobOptions: {
-      attempts: JOB_ATTEMPTS,
-      backoff: { type: 'exponential', delay: JOB_BACKOFF_MS },
-      removeOnComplete: REMOVE_ON_COMPLETE,
-      removeOnFail: REMOVE_ON_FAIL,
-    },
-  });
-  queue.on('error', opts.onRedisError);
+  const makeQueue = () => {
+    const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000 });
+    connection.on('error', opts.onRedisError);
+    const queue = new Queue(QUEUE_NAME, {
+      connection,
+      prefix: opts.prefix,
+      skipWaitingForReady: true,
+      defaultJobOptions: {
+        attempts: JOB_ATTEMPTS,
+        backoff: { type: 'exponential', delay: JOB_BACKOFF_MS },
+        removeOnComplete: REMOVE_ON_COMPLETE,
+        removeOnFail: REMOVE_ON_FAIL,
+      },
+    });
+    queue.on('error', opts.onRedisError);
+    return { queue, connection };
+  };
+  let producer: ReturnType<typeof makeQueue> | undefined;
+  const dispose = (p: ReturnType<typeof makeQueue>) =>
+    p.queue
+      .close()
+      .catch(() => {})
+      .finally(() => p.connection.disconnect());
+  /**
+   * A Queue whose start-up failed (Redis away at that moment) keeps rejecting forever, so a
+   * failed one is thrown away and the next call builds a fresh one.
+   */
+  const ready = async () => {
+    producer ??= makeQueue();
+    const current = producer;
+    try {
+      await withTimeout(current.queue.waitUntilReady(), ADD_TIMEOUT_MS, 'queue start-up');
+      return current;
+    } catch (err) {
+      if (producer === current) producer = undefined;
+      void dispose(current);
+      throw err;
+    }
+  };
   const workers: Worker[] = [];
-  const connections: Redis[] = [producer];
+  const connections: Redis[] = [];
 
   return {
     kind: 'bullmq',
     queue: {
       async add<N extends JobName>(name: N, payload: JobPayloads[N], o: { jobId: string }) {
+        const { queue } = await ready();
         await withTimeout(queue.add(name, payload, { jobId: o.jobId }), ADD_TIMEOUT_MS, 'queue add');
       },
       async schedule<N extends JobName>(id: string, everyMs: number, name: N, payload: JobPayloads[N]) {
+        const { queue } = await ready();
         await queue.upsertJobScheduler(id, { every: everyMs }, { name, data: payload });
       },
       async ping() {
-        if ((await producer.ping()) !== 'PONG') throw new Error('redis did not answer PONG');
+        const { connection } = await ready();
+        if ((await connection.ping()) !== 'PONG') throw new Error('redis did not answer PONG');
       },
       async close() {
-        await queue.close();
+        if (producer) await dispose(producer);
+        producer = undefined;
       },
     },
     startWorker(handlers: JobHandlers, o): JobRunner {
@@ -79,7 +108,8 @@ export function createBullmqDriver(opts: { redisUrl: string; prefix: string; onR
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()));
-      await queue.close();
+      if (producer) await dispose(producer);
+      producer = undefined;
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },
   };
