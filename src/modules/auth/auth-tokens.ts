@@ -50,6 +50,22 @@ export function principalFromClaims(claims: JWTPayload): Principal {
 
 export type TokenVerifier = (token: string) => Promise<Principal>;
 
+/** Key lookups that fail because of the token (no key with its kid or alg): 401. */
+const TOKEN_KEY_ERRORS = [joseErrors.JWKSNoMatchingKey, joseErrors.JWKSMultipleMatchingKeys, joseErrors.JOSENotSupported];
+
+/**
+ * The IdP's key set could not be fetched (down, an HTTP error, a timeout, not a key set). The
+ * token may be perfectly good: answering 401 would tell the client to throw it away, so this is a
+ * dependency failure (503 with Retry-After; the error handler knows the code).
+ */
+export class KeySetUnavailableError extends Error {
+  readonly code = 'ERR_JWKS_UNAVAILABLE';
+  constructor(cause: unknown) {
+    super(`the JWKS could not be fetched: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'KeySetUnavailableError';
+  }
+}
+
 export function createTokenVerifier(cfg: VerifierConfig): TokenVerifier {
   const options = {
     ...(cfg.issuer ? { issuer: cfg.issuer } : {}),
@@ -61,7 +77,15 @@ export function createTokenVerifier(cfg: VerifierConfig): TokenVerifier {
   if (cfg.jwksUrl) {
     // jose caches the key set and refetches it when a token names an unknown kid (key rotation).
     const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(cfg.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 });
-    verify = async (t) => (await jwtVerify(t, jwks, { ...options, algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'] })).payload;
+    const getKey: JWTVerifyGetKey = async (header, token) => {
+      try {
+        return await jwks(header, token);
+      } catch (err) {
+        if (TOKEN_KEY_ERRORS.some((E) => err instanceof E)) throw err;
+        throw new KeySetUnavailableError(err);
+      }
+    };
+    verify = async (t) => (await jwtVerify(t, getKey, { ...options, algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'] })).payload;
   } else if (cfg.jwtSecret) {
     const key = new TextEncoder().encode(cfg.jwtSecret);
     verify = async (t) => (await jwtVerify(t, key, { ...options, algorithms: ['HS256'] })).payload;
@@ -84,7 +108,8 @@ export function createTokenVerifier(cfg: VerifierConfig): TokenVerifier {
 
 export function parseBearer(header: string | undefined): string {
   if (!header) throw unauthorized('Send a bearer token in the Authorization header.');
-  const m = /^Bearer ([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]*)$/.exec(header.trim());
+  // The scheme is case-insensitive (RFC 7235 §2.1, RFC 6750 §2.1): "bearer" is "Bearer".
+  const m = /^Bearer +([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]*)$/i.exec(header.trim());
   if (!m) throw unauthorized('The Authorization header must be "Bearer <JWT>".');
   return m[1]!;
 }
