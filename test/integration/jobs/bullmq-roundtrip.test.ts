@@ -196,12 +196,8 @@ async function redisRelay() {
 }
 
 describe('bullmq driver when Redis is away', () => {
-  // KNOWN GAP (src/jobs/bullmq-driver.ts): the Queue is built once, and its start-up (the INFO
-  // version check) fails when Redis is unreachable at that moment. BullMQ keeps that rejected
-  // start-up promise, so every later `add` and `schedule` rejects with the same error even after
-  // Redis is back, until the process restarts. Fix: rebuild the Queue when its waitUntilReady()
-  // rejects. Change `it.fails` to `it` once that lands.
-  it.fails('fails fast while Redis is unreachable at start-up, and works once it is back', async () => {
+  // A Queue whose start-up failed is rebuilt on the next call (src/jobs/bullmq-driver.ts).
+  it('fails fast while Redis is unreachable at start-up, and works once it is back', async () => {
     const relay = await redisRelay();
     const prefix = uniqueName('jobtest');
     const driver = createBullmqDriver({ redisUrl: relay.url, prefix, onRedisError: () => {} });
