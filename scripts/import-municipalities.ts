@@ -89,11 +89,12 @@ export async function importMunicipalities(db: Db, records: readonly Municipalit
     let adoptedKeyVersion: number | undefined;
     if (opts.adoptKey) {
       adoptedKeyVersion = await createPopulationKey(tx, opts.actor.sub);
-      // seq moves too: workers keep the ledger cached by seq and must reload it with the new key.
+      // seq stays: it is the last movement written (ledger-service.ts). Workers key their cached
+      // ledger on seq and key version together, so the new version alone makes them reload.
       await tx
         .insert(ledgerState)
         .values({ id: 1, seq: 0, keyVersion: adoptedKeyVersion })
-        .onConflictDoUpdate({ target: ledgerState.id, set: { keyVersion: adoptedKeyVersion, seq: sql`${ledgerState.seq} + 1` } });
+        .onConflictDoUpdate({ target: ledgerState.id, set: { keyVersion: adoptedKeyVersion } });
     }
 
     await audit.record(tx, opts.actor, [
