@@ -5,6 +5,26 @@ import { API_VERSION } from './conventions.js';
 type Obj = Record<string, any>;
 
 /**
+ * OpenAPI 3.0 schemas know `example`, not JSON Schema's `examples` array. @fastify/swagger
+ * converts it for plain response schemas but not inside an explicit `content` map (a route that
+ * answers JSON or CSV), where the ADR linter then rejects the document. An array is never a valid
+ * OpenAPI `examples` (that one is a map of Example Objects), so only arrays are rewritten.
+ */
+function exampleArraysToExample(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) exampleArraysToExample(item);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const obj = node as Obj;
+  if (Array.isArray(obj.examples)) {
+    if (obj.example === undefined && obj.examples.length > 0) obj.example = obj.examples[0];
+    delete obj.examples;
+  }
+  for (const value of Object.values(obj)) exampleArraysToExample(value);
+}
+
+/**
  * The OpenAPI document is generated from the route schemas. ADR rules the route schemas cannot
  * express (the API-Version header on every success, the security scheme) are added here once.
  */
@@ -53,6 +73,7 @@ export async function registerOpenApi(app: FastifyInstance) {
           }
         }
       }
+      exampleArraysToExample(doc.paths);
       return doc;
     },
   });
