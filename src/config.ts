@@ -131,7 +131,13 @@ interface EmbeddedSecrets {
  */
 function embeddedSecrets(dataDir: string): EmbeddedSecrets {
   const file = join(dataDir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as EmbeddedSecrets;
+  if (existsSync(file)) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as EmbeddedSecrets;
+    } catch {
+      throw new ConfigError('DATA_DIR', `holds an unreadable ${file}; restore it from a backup (the data cannot be decrypted without it)`);
+    }
+  }
   mkdirSync(dataDir, { recursive: true });
   const secrets: EmbeddedSecrets = {
     AUTH_JWT_SECRET: randomBytes(32).toString('base64'),
