@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config.js';
 
 /**
@@ -22,11 +22,75 @@ export const REDACT_PATHS = [
   '*.household',
 ];
 
-export function createLogger(level: LogLevel, base: Record<string, unknown> = {}): Logger {
-  return pino({
+const REDACTED = '[redacted]';
+
+/**
+ * Query parameters whose values are codes, enums, numbers or ids, kept in the log for debugging.
+ * Any other value is redacted: a client may put a BSN or a name in a query string (DESIGN §8
+ * forbids it, but the request is logged before it is refused).
+ */
+const LOGGED_QUERY_PARAMETERS = new Set([
+  'page', 'pageSize', 'status', 'period', 'municipality', 'reportingMunicipality', 'receivingMunicipality', 'registrationId', 'before', 'force', 'version', 'province',
+]);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SAFE_TEXT = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** A BSN has 9 digits, a phone number 10: a long run of digits outside an id is redacted. */
+const LONG_DIGIT_RUN = /\d{7,}/;
+
+function decoded(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
+
+/** The request URL as it may be logged: no long digit runs in the path, no free values in the query. */
+export function loggableUrl(url: string): string {
+  const q = url.indexOf('?');
+  const path = (q === -1 ? url : url.slice(0, q))
+    .split('/')
+    .map((segment) => {
+      const text = decoded(segment);
+      return UUID.test(text) || !LONG_DIGIT_RUN.test(text) ? segment : REDACTED;
+    })
+    .join('/');
+  if (q === -1) return path;
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .filter((pair) => pair !== '')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = decoded(eq === -1 ? pair : pair.slice(0, eq));
+      const value = decoded(eq === -1 ? '' : pair.slice(eq + 1));
+      const shownName = SAFE_TEXT.test(name) && !LONG_DIGIT_RUN.test(name) ? name : REDACTED;
+      if (eq === -1) return shownName;
+      const keep = LOGGED_QUERY_PARAMETERS.has(name) && SAFE_TEXT.test(value) && (UUID.test(value) || !LONG_DIGIT_RUN.test(value));
+      return `${shownName}=${keep ? value : REDACTED}`;
+    });
+  return `${path}?${query.join('&')}`;
+}
+
+/** Fastify's request serializer, with the URL made safe to log (Fastify prefers the logger's own). */
+const serializers = {
+  req: (req: { method?: string; url?: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+    method: req.method,
+    url: req.url === undefined ? undefined : loggableUrl(req.url),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  }),
+};
+
+/** Logs to stdout, or to `destination` (a file, or a stream a test reads). */
+export function createLogger(level: LogLevel, base: Record<string, unknown> = {}, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service: 'spreiding', ...base },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    serializers,
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

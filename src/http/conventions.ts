@@ -84,7 +84,17 @@ export function toAppError(error: FastifyError | AppError | Error, request: Fast
   return new AppError('internal_error', `Something went wrong on our side. Quote trace id ${request.traceId} when reporting it.`);
 }
 
+/** The query of an operation that takes no query parameters: anything sent is refused (400). */
+const NO_QUERY = { type: 'object', properties: {}, additionalProperties: false } as const;
+
 export function registerConventions(app: FastifyInstance) {
+  // Unknown parameters are refused everywhere, also where an operation has no query parameters at
+  // all: `GET /registrations/{id}?bsn=…` must not be answered as if the BSN were not there.
+  app.addHook('onRoute', (route) => {
+    if (route.config?.public || !route.schema || route.schema.querystring) return;
+    route.schema = { ...route.schema, querystring: NO_QUERY };
+  });
+
   app.addHook('onRequest', async (request, reply) => {
     reply.header('traceresponse', `00-${request.traceId}-${randomBytes(8).toString('hex')}-00`);
     // ADR: a trailing slash is another resource, and none exists. The router alone would match

@@ -26,7 +26,8 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ service: AuditService }> =
         querystring: Type.Object(
           {
             registrationId: Type.Optional(Uuid),
-            before: Type.Optional(Type.Integer({ minimum: 1, description: 'Only events with a smaller id' })),
+            // Bounded: a larger number would overflow the bigint id column (a 500, not a 400).
+            before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Only events with a smaller id' })),
             pageSize: Type.Integer({ minimum: 1, maximum: PAGE_SIZE_MAX, default: 50 }),
           },
           { additionalProperties: false },
