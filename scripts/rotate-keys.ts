@@ -100,7 +100,7 @@ async function rotateColumn(db: Db, pii: PiiCrypto, c: Column, batchSize: number
   for (;;) {
     const cursor: string | null = after;
     const batch: { id: string; value: string }[] = await db.transaction(async (tx) => {
-      const picked = rows<{ id: string; value: string }>(
+      const picked: { id: string; value: string }[] = rows<{ id: string; value: string }>(
         await tx.execute(sql`
           select id::text as id, ${column} as value from ${table}
           where ${column} is not null and not starts_with(${column}, ${prefix})
@@ -134,8 +134,8 @@ async function rotateHmac(db: Db, pii: PiiCrypto, batchSize: number, dryRun: boo
   let after: string | null = null;
   for (;;) {
     const cursor: string | null = after;
-    const batch = await db.transaction(async (tx) => {
-      const picked = rows<{ id: string; bsn_ciphertext: string; bsn_hmac: string }>(
+    const batch: { id: string }[] = await db.transaction(async (tx) => {
+      const picked: { id: string; bsn_ciphertext: string; bsn_hmac: string }[] = rows<{ id: string; bsn_ciphertext: string; bsn_hmac: string }>(
         await tx.execute(sql`
           select id::text as id, bsn_ciphertext, bsn_hmac from household_members
           ${cursor === null ? sql`` : sql`where id > ${cursor}::uuid`}

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, problemBody } from './errors.js';
-import { toFieldErrors } from './validation.js';
+import { MAX_FIELD_ERRORS, toFieldErrors } from './validation.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -56,9 +56,10 @@ export function toAppError(error: FastifyError | AppError | Error, request: Fast
   if (error instanceof AppError) return error;
   const fe = error as FastifyError & { validationContext?: string };
   if (fe.validation) {
-    return new AppError('validation_failed', `The request has ${fe.validation.length} invalid field(s); see errors.`, {
-      errors: toFieldErrors(fe.validationContext, fe.validation as never),
-    });
+    const errors = toFieldErrors(fe.validationContext, fe.validation as never);
+    const shown = errors.slice(0, MAX_FIELD_ERRORS);
+    const more = errors.length > shown.length ? ` (the first ${shown.length} are listed)` : '';
+    return new AppError('validation_failed', `The request has ${errors.length} invalid field(s); see errors${more}.`, { errors: shown });
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -84,14 +85,35 @@ export function toAppError(error: FastifyError | AppError | Error, request: Fast
   return new AppError('internal_error', `Something went wrong on our side. Quote trace id ${request.traceId} when reporting it.`);
 }
 
+/**
+ * Errors Fastify raises before any hook runs: a URL that does not decode, a path parameter longer
+ * than the router allows. Without this Fastify answers them with its own JSON body, without the
+ * ADR headers and echoing the URL. Pass as Fastify's `frameworkErrors` option (src/app.ts).
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  let err: AppError;
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') err = new AppError('not_found', 'There is no resource at this path.');
+  else if (error.code === 'FST_ERR_BAD_URL') err = new AppError('validation_failed', 'The URL is not valid: it has a broken percent-encoding.');
+  else {
+    request.log.error({ err: { message: error.message, code: error.code } }, 'framework error');
+    err = new AppError('internal_error', `Something went wrong on our side. Quote trace id ${request.id} when reporting it.`);
+  }
+  reply.header('traceresponse', `00-${request.id}-${randomBytes(8).toString('hex')}-00`);
+  reply.header('API-Version', API_VERSION);
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+  // No `instance`: the path is what could not be read.
+  return reply.code(err.status).type('application/problem+json').send(problemBody(err));
+}
+
 /** The query of an operation that takes no query parameters: anything sent is refused (400). */
 const NO_QUERY = { type: 'object', properties: {}, additionalProperties: false } as const;
 
 export function registerConventions(app: FastifyInstance) {
   // Unknown parameters are refused everywhere, also where an operation has no query parameters at
   // all: `GET /registrations/{id}?bsn=…` must not be answered as if the BSN were not there.
+  // API operations only: pages of the web UI take their own query parameters.
   app.addHook('onRoute', (route) => {
-    if (route.config?.public || !route.schema || route.schema.querystring) return;
+    if (!route.url.startsWith('/api/') || route.config?.public || !route.schema || route.schema.querystring) return;
     route.schema = { ...route.schema, querystring: NO_QUERY };
   });
 

@@ -281,7 +281,8 @@ describe('every read of personal data and every state change is logged with the 
   });
 
   it('refuses the log to every other role, and a malformed registrationId', async () => {
-    for (const [role, opts] of [['municipality', { municipality: REPORTER }], ['housing_corporation', { municipalities: [REPORTER] }], ['admin', {}]] as const) {
+    const others: Array<[Role, { municipality?: string; municipalities?: string[] }]> = [['municipality', { municipality: REPORTER }], ['housing_corporation', { municipalities: [REPORTER] }], ['admin', {}]];
+    for (const [role, opts] of others) {
       const res = await t.app.inject({ url: `/api/v1/audit-events?registrationId=${r1}`, headers: await t.auth(role, opts) });
       expect(res.statusCode, role).toBe(403);
     }
