@@ -76,6 +76,40 @@ interface ProviderModule {
   errors: { InvalidTarget: new (message?: string) => Error };
 }
 
+/** In-memory storage for the provider (its own default says so loudly on every construction). */
+function memoryAdapter() {
+  const store = new Map<string, { payload: Record<string, unknown>; expiresAt: number }>();
+  return class MemoryAdapter {
+    constructor(private readonly model: string) {}
+    private key(id: string) {
+      return `${this.model}:${id}`;
+    }
+    async upsert(id: string, payload: Record<string, unknown>, expiresIn: number) {
+      store.set(this.key(id), { payload, expiresAt: Date.now() + expiresIn * 1000 });
+    }
+    async find(id: string) {
+      const hit = store.get(this.key(id));
+      return hit && hit.expiresAt > Date.now() ? hit.payload : undefined;
+    }
+    async findByUid(uid: string) {
+      return [...store.values()].find((v) => v.payload.uid === uid)?.payload;
+    }
+    async findByUserCode(userCode: string) {
+      return [...store.values()].find((v) => v.payload.userCode === userCode)?.payload;
+    }
+    async consume(id: string) {
+      const hit = store.get(this.key(id));
+      if (hit) hit.payload.consumed = Math.floor(Date.now() / 1000);
+    }
+    async destroy(id: string) {
+      store.delete(this.key(id));
+    }
+    async revokeByGrantId(grantId: string) {
+      for (const [k, v] of store) if (v.payload.grantId === grantId) store.delete(k);
+    }
+  };
+}
+
 /** Starts the authorization server on 127.0.0.1 and a random port. */
 export async function startTestIdp(opts: { audience?: string } = {}): Promise<TestIdp> {
   // A non-literal specifier: TypeScript does not look for the missing declarations.
@@ -87,6 +121,7 @@ export async function startTestIdp(opts: { audience?: string } = {}): Promise<Te
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   let failing = false;
   let fetches = 0;
+  const adapter = memoryAdapter();
 
   const server: Server = createServer((req, res) => {
     if (req.url?.startsWith('/jwks')) fetches++;
@@ -118,6 +153,7 @@ export async function startTestIdp(opts: { audience?: string } = {}): Promise<Te
    */
   function build() {
     const provider = new oidc.default(issuer, {
+      adapter,
       clients: [...clients].map(([clientId, c]) => ({
         client_id: clientId,
         client_secret: c.secret,
@@ -130,6 +166,7 @@ export async function startTestIdp(opts: { audience?: string } = {}): Promise<Te
       })),
       jwks: { keys: keys.map((k) => k.privateJwk) },
       scopes: [SCOPE],
+      ttl: { ClientCredentials: ACCESS_TOKEN_TTL_SECONDS },
       features: {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
