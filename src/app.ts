@@ -14,6 +14,8 @@ import { reviewRoutes } from './modules/review/review-routes.js';
 import { housingRoutes } from './modules/housing/housing-routes.js';
 import { shelterRoutes } from './modules/shelter/shelter-routes.js';
 import { shelterReportRoutes } from './modules/reports/shelter-report-routes.js';
+import { distributionRoutes } from './modules/distribution/distribution-routes.js';
+import { distributionReportRoutes } from './modules/reports/distribution-report-routes.js';
 import { uiPlugin } from './modules/ui/ui-plugin.js';
 
 export const API_PREFIX = '/api/v1';
@@ -69,6 +71,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await api.register(housingRoutes, { service: container.services.housing });
       await api.register(shelterRoutes, { service: container.services.shelter });
       await api.register(shelterReportRoutes, { service: container.services.shelterReport });
+      await api.register(distributionRoutes, { service: container.services.distribution });
+      await api.register(distributionReportRoutes, { service: container.services.distributionReport });
     },
     { prefix: API_PREFIX },
   );

@@ -8,7 +8,7 @@ import { seedReferenceData } from './db/seed.js';
 import { createBullmqDriver } from './jobs/bullmq-driver.js';
 import { createInProcessDriver } from './jobs/in-process-driver.js';
 import type { JobDriver, JobHandlers } from './jobs/jobs.js';
-import { createAuditService } from './modules/audit/audit-service.js';
+import { createAuditService, systemActor } from './modules/audit/audit-service.js';
 import { createTokenVerifier, type TokenVerifier } from './modules/auth/auth-tokens.js';
 import { createMunicipalitiesRepository } from './modules/municipalities/municipalities-repository.js';
 import { createMunicipalitiesService } from './modules/municipalities/municipalities-service.js';
@@ -26,6 +26,10 @@ import { createShelterRepository } from './modules/shelter/shelter-repository.js
 import { createShelterService } from './modules/shelter/shelter-service.js';
 import { createShelterReportRepository } from './modules/reports/shelter-report-repository.js';
 import { createShelterReportService } from './modules/reports/shelter-report-service.js';
+import { createDistributionRepository } from './modules/distribution/distribution-repository.js';
+import { createDistributionService } from './modules/distribution/distribution-service.js';
+import { createDistributionReportRepository } from './modules/reports/distribution-report-repository.js';
+import { createDistributionReportService } from './modules/reports/distribution-report-service.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -115,6 +119,18 @@ export async function createContainer({ config, logger, clock = systemClock }: C
 
   const housing = createHousingService({ db, audit, clock });
 
+  const distribution = createDistributionService({
+    db,
+    repo: createDistributionRepository(),
+    ledgerLock: allocationRepo,
+    ledger,
+    audit,
+    clock,
+    logger,
+    settings: config.periods,
+  });
+  const distributionReport = createDistributionReportService({ db, repo: createDistributionReportRepository(), distribution });
+
   const probes: ReadinessProbe[] = [
     { name: 'database', check: () => database.ping() },
     { name: 'queue', check: () => jobs.queue.ping() },
@@ -125,7 +141,10 @@ export async function createContainer({ config, logger, clock = systemClock }: C
       const result = await allocation.propose(payload);
       logger.debug({ jobId: ctx.jobId, attempt: ctx.attempt, result }, 'allocate job done');
     },
-    'close-due-periods': async () => {},
+    'close-due-periods': async (_payload, ctx) => {
+      const closed = await distribution.closeDuePeriods(systemActor(ctx.jobId));
+      if (closed.length > 0) logger.info({ jobId: ctx.jobId, closed }, 'closed ended periods');
+    },
   };
 
   return {
@@ -140,7 +159,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     probes,
     jobHandlers,
     pii,
-    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport },
+    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {
       relay ??= createOutboxRelay({ db, queue: jobs.queue, clock, logger, pollMs: config.outboxPollMs });

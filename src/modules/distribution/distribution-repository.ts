@@ -1,0 +1,155 @@
+import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import {
+  distributionKeys, ledgerMovements, ledgerState, municipalities, municipalityLedger, periodCounters, periodKeyUnits, periods, periodSettlements,
+} from '../../db/schema/index.js';
+import { periodBounds } from '../allocation/periods.js';
+
+export type KeyRow = typeof distributionKeys.$inferSelect;
+export type PeriodRow = typeof periods.$inferSelect;
+export type SettlementRow = typeof periodSettlements.$inferSelect;
+
+export interface LedgerMunicipality {
+  code: string;
+  name: string;
+  province: string;
+  active: boolean;
+  allocated: number;
+  carried: string;
+}
+
+export function createDistributionRepository() {
+  return {
+    async head(db: DbOrTx) {
+      const [row] = await db.select().from(ledgerState).where(eq(ledgerState.id, 1));
+      if (!row) throw new Error('ledger_state is missing: run npm run migrate');
+      return row;
+    },
+    async setCurrentKeyVersion(tx: DbOrTx, version: number) {
+      await tx.update(ledgerState).set({ keyVersion: version }).where(eq(ledgerState.id, 1));
+    },
+    async setLedgerSeq(tx: DbOrTx, seq: number) {
+      // Never backwards: a cache keyed by seq must not meet an old value again.
+      await tx.update(ledgerState).set({ seq: sql`greatest(${ledgerState.seq}, ${seq})` }).where(eq(ledgerState.id, 1));
+    },
+    async key(db: DbOrTx, version: number): Promise<KeyRow | undefined> {
+      const [row] = await db.select().from(distributionKeys).where(eq(distributionKeys.version, version));
+      return row;
+    },
+    async keys(db: DbOrTx, versions: number[]): Promise<KeyRow[]> {
+      if (versions.length === 0) return [];
+      return db.select().from(distributionKeys).where(inArray(distributionKeys.version, versions));
+    },
+    async nextKeyVersion(tx: DbOrTx): Promise<number> {
+      const [row] = await tx.select({ v: sql<number>`coalesce(max(${distributionKeys.version}), 0)::int` }).from(distributionKeys);
+      return (row?.v ?? 0) + 1;
+    },
+    async insertKey(tx: DbOrTx, row: typeof distributionKeys.$inferInsert) {
+      const [out] = await tx.insert(distributionKeys).values(row).returning();
+      return out!;
+    },
+    /** What a key may weigh: active municipalities, their population and further attributes. */
+    async activeMunicipalities(db: DbOrTx) {
+      return db
+        .select({ code: municipalities.code, name: municipalities.name, province: municipalities.province, population: municipalities.population, attributes: municipalities.attributes })
+        .from(municipalities)
+        .where(eq(municipalities.active, true))
+        .orderBy(asc(municipalities.code));
+    },
+    async municipalityNames(db: DbOrTx, codes: string[]) {
+      if (codes.length === 0) return [];
+      return db.select({ code: municipalities.code, name: municipalities.name, province: municipalities.province, active: municipalities.active }).from(municipalities).where(inArray(municipalities.code, codes));
+    },
+    /** Every municipality the ledger knows (A and the carried part of E), optionally one province. */
+    async ledgerMunicipalities(db: DbOrTx, province?: string): Promise<LedgerMunicipality[]> {
+      return db
+        .select({
+          code: municipalityLedger.municipality,
+          name: municipalities.name,
+          province: municipalities.province,
+          active: municipalities.active,
+          allocated: municipalityLedger.allocated,
+          carried: municipalityLedger.carried,
+        })
+        .from(municipalityLedger)
+        .innerJoin(municipalities, eq(municipalities.code, municipalityLedger.municipality))
+        .where(province ? eq(municipalities.province, province) : undefined)
+        .orderBy(asc(municipalityLedger.municipality));
+    },
+    /** Units accrued per key version: in one period, or over all periods (the running E). */
+    async unitsByKeyVersion(db: DbOrTx, period?: string): Promise<Map<number, number>> {
+      const rows = await db
+        .select({ v: periodKeyUnits.keyVersion, units: sql<number>`sum(${periodKeyUnits.units})::int` })
+        .from(periodKeyUnits)
+        .where(period ? eq(periodKeyUnits.period, period) : undefined)
+        .groupBy(periodKeyUnits.keyVersion);
+      return new Map(rows.map((r) => [r.v, r.units]));
+    },
+    async counters(db: DbOrTx, period: string) {
+      const rows = await db.select().from(periodCounters).where(eq(periodCounters.period, period));
+      return new Map(rows.map((r) => [r.municipality, r]));
+    },
+    async settlements(db: DbOrTx, period: string): Promise<Map<string, SettlementRow>> {
+      const rows = await db.select().from(periodSettlements).where(eq(periodSettlements.period, period));
+      return new Map(rows.map((r) => [r.municipality, r]));
+    },
+    async period(db: DbOrTx, period: string, opts: { forUpdate?: boolean } = {}): Promise<PeriodRow | undefined> {
+      const q = db.select().from(periods).where(eq(periods.period, period));
+      const [row] = await (opts.forUpdate ? q.for('update') : q);
+      return row;
+    },
+    async periods(db: DbOrTx): Promise<PeriodRow[]> {
+      return db.select().from(periods).orderBy(asc(periods.period));
+    },
+    async openBefore(db: DbOrTx, period: string): Promise<PeriodRow | undefined> {
+      const [row] = await db.select().from(periods).where(and(lt(periods.period, period), eq(periods.status, 'open'))).orderBy(asc(periods.period)).limit(1);
+      return row;
+    },
+    async closedAfter(db: DbOrTx, period: string): Promise<PeriodRow | undefined> {
+      const [row] = await db.select().from(periods).where(and(gt(periods.period, period), eq(periods.status, 'closed'))).orderBy(asc(periods.period)).limit(1);
+      return row;
+    },
+    async ensurePeriods(tx: DbOrTx, names: string[]) {
+      if (names.length === 0) return;
+      await tx
+        .insert(periods)
+        .values(names.map((period) => ({ period, ...periodBounds(period) })))
+        .onConflictDoNothing();
+    },
+    async markClosed(tx: DbOrTx, period: string, patch: { closedAt: Date; closedBy: string; carryFactor: string; carryCap: number | null }) {
+      await tx.update(periods).set({ status: 'closed', ...patch }).where(eq(periods.period, period));
+    },
+    async insertSettlements(tx: DbOrTx, rows: Array<typeof periodSettlements.$inferInsert>) {
+      if (rows.length === 0) return;
+      await tx.insert(periodSettlements).values(rows);
+    },
+    /** Settlement or merge movements: a change of a municipality's carried entitlement each. */
+    async appendEntitlementMovements(
+      tx: DbOrTx,
+      kind: 'settlement' | 'merge',
+      period: string,
+      rows: Array<{ municipality: string; delta: string }>,
+    ): Promise<Array<{ municipality: string; seq: number }>> {
+      if (rows.length === 0) return [];
+      const out = await tx
+        .insert(ledgerMovements)
+        .values(rows.map((r) => ({ kind, period, municipality: r.municipality, units: 0, entitlementDelta: r.delta })))
+        .returning({ seq: ledgerMovements.seq, municipality: ledgerMovements.municipality });
+      return out.map((r) => ({ municipality: r.municipality!, seq: r.seq }));
+    },
+    /** Sets carried values computed exactly by the caller, with the seq of the movement behind each. */
+    async setCarried(tx: DbOrTx, rows: Array<{ municipality: string; carried: string; seq: number }>) {
+      if (rows.length === 0) return;
+      await tx.execute(sql`
+        update ${municipalityLedger} as m
+        set carried = v.carried, updated_seq = v.seq
+        from unnest(${sql.param(rows.map((r) => r.municipality))}::text[], ${sql.param(rows.map((r) => r.carried))}::text[], ${sql.param(rows.map((r) => r.seq))}::bigint[]) as v(code, carried, seq)
+        where m.municipality = v.code`);
+    },
+    async markMerged(tx: DbOrTx, codes: string[], into: string, at: Date) {
+      if (codes.length === 0) return;
+      await tx.update(municipalities).set({ active: false, mergedInto: into, updatedAt: at }).where(inArray(municipalities.code, codes));
+    },
+  };
+}
+export type DistributionRepository = ReturnType<typeof createDistributionRepository>;

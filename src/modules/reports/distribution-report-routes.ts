@@ -1,0 +1,44 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { reportFormat, sendCsv } from '../../http/report-format.js';
+import { errorResponses } from '../../http/schemas.js';
+import { DistributionReport, DistributionReportQuery } from './distribution-report-schemas.js';
+import { DISTRIBUTION_REPORT_CSV_COLUMNS, distributionReportCsvRows, type DistributionReportService } from './distribution-report-service.js';
+
+export const distributionReportRoutes: FastifyPluginAsyncTypebox<{ service: DistributionReportService }> = async (app, { service }) => {
+  app.get(
+    '/reports/distribution',
+    {
+      config: { roles: ['coordinator'] },
+      schema: {
+        operationId: 'getDistributionReport',
+        tags: ['Reports'],
+        summary: 'Per municipality and period: entitlement, proposed, approved, realised, balance, carried in and out; totals per province',
+        description:
+          'JSON by default; `Accept: text/csv` gives RFC 4180 CSV with a header row: one line per municipality, then per province and ' +
+          'a national line (column `level`). Numbers use a dot and 4 decimals; carriedOut is empty while the period is open.',
+        querystring: DistributionReportQuery,
+        response: {
+          200: {
+            description: 'The report',
+            content: {
+              'application/json': { schema: DistributionReport },
+              'text/csv': { schema: Type.String({ maxLength: 1_000_000, description: 'RFC 4180, header row' }) },
+            },
+          },
+          ...errorResponses(400, 403, 406),
+        },
+      },
+    },
+    async (req, reply) => {
+      // Negotiated before the work, so an unacceptable Accept costs no query.
+      const format = reportFormat(req);
+      const { view, exact } = await service.report(req.query);
+      if (format === 'csv') {
+        const suffix = req.query.province ? `-${req.query.province}` : '';
+        return sendCsv(reply, `distribution-report-${view.period}${suffix}.csv`, DISTRIBUTION_REPORT_CSV_COLUMNS, distributionReportCsvRows(view.period, exact));
+      }
+      return view;
+    },
+  );
+};
