@@ -52,8 +52,67 @@ export function createAllocationRepository() {
         .values({ period, keyVersion, units })
         .onConflictDoUpdate({ target: [periodKeyUnits.period, periodKeyUnits.keyVersion], set: { units: sql`${periodKeyUnits.units} + ${units}` } });
     },
-    async ensurePeriod(tx: DbOrTx, period: string) {
-      await tx.insert(periods).values({ period, ...periodBounds(period) }).onConflictDoNothing();
+    /**
+     * Books an allocation in one statement: its movements (accrual and allocation), the units
+     * under the key, A of the chosen municipality and the ledger head's seq. Data-modifying CTEs
+     * all run, referenced or not; one round trip instead of four keeps the ledger lock short.
+     * Returns the highest seq written.
+     */
+    async bookAllocationMovements(
+      tx: DbOrTx,
+      b: { period: string; keyVersion: number; municipality: string; units: number; accrue: boolean; registrationId: string; allocationId: string },
+    ): Promise<number> {
+      const row = (kind: 'accrual' | 'allocation') =>
+        sql`(${kind}, ${b.period}, ${kind === 'accrual' ? b.keyVersion : null}::int, ${kind === 'allocation' ? b.municipality : null}::text, ${b.units}::int, ${b.registrationId}::uuid, ${b.allocationId}::uuid)`;
+      const result = await tx.execute(sql`
+        with m as (
+          insert into ${ledgerMovements} (kind, period, key_version, municipality, units, registration_id, allocation_id)
+          values ${b.accrue ? sql`${row('accrual')}, ${row('allocation')}` : row('allocation')}
+          returning seq
+        ), s as (select max(seq) as seq from m),
+        ${b.accrue
+          ? sql`k as (
+          insert into ${periodKeyUnits} (period, key_version, units) values (${b.period}, ${b.keyVersion}, ${b.units})
+          on conflict (period, key_version) do update set units = ${periodKeyUnits}.units + excluded.units
+        ),`
+          : sql``}
+        a as (
+          update ${municipalityLedger} set allocated = allocated + ${b.units}, updated_seq = (select seq from s)
+          where municipality = ${b.municipality}
+        ), h as (
+          update ${ledgerState} set seq = greatest(${ledgerState}.seq, (select seq from s)) where id = 1
+        )
+        select seq::text as seq from s`);
+      const seq = (result as unknown as { rows: Array<{ seq: string | null }> }).rows[0]?.seq;
+      if (seq === null || seq === undefined) throw new Error('booking an allocation wrote no movement');
+      return Number(seq);
+    },
+    /**
+     * Makes sure the period row exists. True when it already existed (committed by someone), so
+     * the caller may skip this statement for that period from now on; an insert of our own is
+     * not final until our transaction commits.
+     */
+    async ensurePeriod(tx: DbOrTx, period: string): Promise<boolean> {
+      const inserted = await tx.insert(periods).values({ period, ...periodBounds(period) }).onConflictDoNothing().returning({ period: periods.period });
+      return inserted.length === 0;
+    },
+    /** A new allocation and its counter, in one statement. */
+    async insertAllocationCounted(tx: DbOrTx, row: typeof allocations.$inferInsert, counter: Counter) {
+      const delta = { proposed: 0, approved: 0, realised: 0, [counter]: row.units };
+      await tx.execute(sql`
+        with a as (
+          insert into ${allocations} (id, registration_id, municipality, status, kind, units, key_version, period, explanation,
+                                      reason_ciphertext, created_at, created_by_sub, decided_at, decided_by_sub)
+          values (${row.id}, ${row.registrationId}, ${row.municipality}, ${row.status}, ${row.kind}, ${row.units}, ${row.keyVersion}, ${row.period},
+                  ${JSON.stringify(row.explanation)}::jsonb, ${row.reasonCiphertext ?? null}, ${row.createdAt}, ${row.createdBySub},
+                  ${row.decidedAt ?? null}, ${row.decidedBySub ?? null})
+        )
+        insert into ${periodCounters} (period, municipality, proposed, approved, realised)
+        values (${row.period}, ${row.municipality}, ${delta.proposed}, ${delta.approved}, ${delta.realised})
+        on conflict (period, municipality) do update set
+          proposed = ${periodCounters}.proposed + excluded.proposed,
+          approved = ${periodCounters}.approved + excluded.approved,
+          realised = ${periodCounters}.realised + excluded.realised`);
     },
     /** Moves units between the three counters of one municipality and period. */
     async addCounters(tx: DbOrTx, period: string, municipality: string, delta: Partial<Record<Counter, number>>) {

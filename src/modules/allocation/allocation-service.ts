@@ -30,13 +30,15 @@ export function createAllocationService(deps: {
   const { db, repo, clock, settings } = deps;
 
   const unitsOf = (r: RegistrationRow) => (settings.unit === 'persons' ? r.adults + r.children : 1);
+  // Period rows are never deleted: once one is seen committed, its insert can be skipped.
+  const knownPeriods = new Set<string>();
 
   /** Hard exclusions for this family now, each with its reason (the explanation lists them). */
-  async function exclusions(tx: Tx, reg: RegistrationRow, period: string): Promise<Exclusion[]> {
+  async function exclusions(tx: Tx, reg: RegistrationRow, period: string, refused?: Awaited<ReturnType<AllocationRepository['refusedFor']>>): Promise<Exclusion[]> {
     const out: Exclusion[] = [];
     if (settings.excludeReportingMunicipality) out.push({ code: reg.reportingMunicipality, reason: 'reporting_municipality' });
     for (const code of reg.excludedMunicipalities) out.push({ code, reason: 'family_exclusion' });
-    for (const r of await repo.refusedFor(tx, reg.id)) out.push({ code: r.municipality, reason: r.status === 'declined' ? 'declined_before' : 'rejected_before' });
+    for (const r of refused ?? (await repo.refusedFor(tx, reg.id))) out.push({ code: r.municipality, reason: r.status === 'declined' ? 'declined_before' : 'rejected_before' });
     const units = unitsOf(reg);
     for (const m of await repo.unavailable(tx, period)) {
       if (!m.active) out.push({ code: m.code, reason: 'no_longer_exists' });
@@ -52,13 +54,22 @@ export function createAllocationService(deps: {
     session: LedgerSession,
     reg: RegistrationRow,
     decision: Parameters<LedgerSession['book']>[0],
-    opts: { kind: 'engine' | 'override'; status: 'proposed' | 'approved'; period: string; actor: Actor; reasonCiphertext?: string | null; explanation: unknown },
+    opts: {
+      kind: 'engine' | 'override';
+      status: 'proposed' | 'approved';
+      period: string;
+      actor: Actor;
+      reasonCiphertext?: string | null;
+      explanation: unknown;
+      /** Further changes to the registration, written with the accrual fields in one update. */
+      registrationPatch?: Parameters<RegistrationsRepository['update']>[2];
+    },
   ): Promise<string> {
     const allocationId = randomUUID();
     const now = clock.now();
-    await repo.ensurePeriod(tx, opts.period);
+    if (!knownPeriods.has(opts.period) && (await repo.ensurePeriod(tx, opts.period))) knownPeriods.add(opts.period);
     await session.book(decision, { period: opts.period, registrationId: reg.id, allocationId });
-    await repo.insertAllocation(tx, {
+    await repo.insertAllocationCounted(tx, {
       id: allocationId,
       registrationId: reg.id,
       municipality: decision.code,
@@ -72,11 +83,12 @@ export function createAllocationService(deps: {
       createdAt: now,
       createdBySub: opts.actor.sub,
       ...(opts.status === 'approved' ? { decidedAt: now, decidedBySub: opts.actor.sub } : {}),
-    });
-    await repo.addCounters(tx, opts.period, decision.code, { [opts.status]: decision.units });
-    if (decision.accrue) {
-      await deps.registrations.update(tx, reg.id, { accruedKeyVersion: decision.keyVersion, accruedPeriod: opts.period, accruedUnits: decision.units });
-    }
+    }, opts.status);
+    const patch = {
+      ...opts.registrationPatch,
+      ...(decision.accrue ? { accruedKeyVersion: decision.keyVersion, accruedPeriod: opts.period, accruedUnits: decision.units } : {}),
+    };
+    if (Object.keys(patch).length > 0) await deps.registrations.update(tx, reg.id, patch);
     return allocationId;
   }
 
@@ -96,8 +108,11 @@ export function createAllocationService(deps: {
         if (!reg || reg.status !== 'queued' || reg.allocationRound !== payload.round) return 'skipped';
         const now = clock.now();
         const period = periodAt(now);
+        // This family's refusals change only under its row lock, held already: read them before
+        // the ledger lock, so the lock is held for one statement less.
+        const refused = await repo.refusedFor(tx, reg.id);
         const session = await deps.ledger.lock(tx);
-        const excluded = await exclusions(tx, reg, period);
+        const excluded = await exclusions(tx, reg, period, refused);
         const decision = session.choose({
           units: unitsOf(reg),
           excluded,
@@ -114,8 +129,14 @@ export function createAllocationService(deps: {
           await deps.audit.record(tx, actor, { action: 'registration.needs_attention', resourceType: 'registration', resourceId: reg.id, registrationId: reg.id });
           return 'needs_attention';
         }
-        const allocationId = await bookAllocation(tx, session, reg, decision, { kind: 'engine', status: 'proposed', period, actor, explanation: decision.explanation });
-        await deps.registrations.update(tx, reg.id, { status: 'proposed', updatedAt: now, ...(reg.firstProposedAt ? {} : { firstProposedAt: now }) });
+        const allocationId = await bookAllocation(tx, session, reg, decision, {
+          kind: 'engine',
+          status: 'proposed',
+          period,
+          actor,
+          explanation: decision.explanation,
+          registrationPatch: { status: 'proposed', updatedAt: now, ...(reg.firstProposedAt ? {} : { firstProposedAt: now }) },
+        });
         await deps.registrations.addEvent(tx, {
           registrationId: reg.id, action: 'proposed', fromStatus: 'queued', toStatus: 'proposed', allocationId, municipality: decision.code,
           actorSub: actor.sub, actorRole: actor.role, actorMunicipality: null, at: now,

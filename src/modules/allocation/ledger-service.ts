@@ -84,16 +84,26 @@ export function createLedgerService(deps: { repo: AllocationRepository }) {
         keyVersion: head.keyVersion,
         choose: (request) => engine.choose(request),
         async book(decision, ctx) {
-          const rows: MovementInsert[] = [];
-          if (decision.accrue) {
-            rows.push({ kind: 'accrual', period: ctx.period, keyVersion: decision.keyVersion, units: decision.units, registrationId: ctx.registrationId, allocationId: ctx.allocationId });
+          // Movements, key units, A and the head's seq in one statement: it runs under the lock.
+          let seq: number;
+          try {
+            seq = await repo.bookAllocationMovements(tx, {
+              period: ctx.period,
+              keyVersion: decision.keyVersion,
+              municipality: decision.code,
+              units: decision.units,
+              accrue: decision.accrue,
+              registrationId: ctx.registrationId,
+              allocationId: ctx.allocationId,
+            });
+          } catch (err) {
+            cache = undefined;
+            throw err;
           }
-          rows.push({ kind: 'allocation', period: ctx.period, municipality: decision.code, units: decision.units, registrationId: ctx.registrationId, allocationId: ctx.allocationId });
-          const seq = await write(rows);
-          if (decision.accrue) await repo.addKeyUnits(tx, ctx.period, decision.keyVersion, decision.units);
-          await repo.addAllocated(tx, decision.code, decision.units, seq);
           engine.commit(decision);
-          await remember(seq);
+          lastSeq = Math.max(lastSeq, seq);
+          // Valid only once this transaction commits; until then the seq in the database differs.
+          cache = { seq: lastSeq, keyVersion: head.keyVersion, engine };
         },
         async release(code, units, ctx) {
           const rows: MovementInsert[] = [];
