@@ -139,14 +139,14 @@ export function createDistributionService(deps: DistributionDeps) {
           ? { ...row, exists: true }
           : { period, ...bounds, status: 'open' as const, closedAt: null, closedBy: null, carryFactor: null, carryCap: null, exists: false };
         const closed = periodRow.status === 'closed';
-        const [rows, units, counters, settlements, previous, extra] = await Promise.all([
-          repo.ledgerMunicipalities(tx, province),
-          repo.unitsByKeyVersion(tx, period),
-          repo.counters(tx, period),
-          closed ? repo.settlements(tx, period) : Promise.resolve(undefined),
-          repo.settlements(tx, previousPeriod(period)),
-          within ? within(tx) : Promise.resolve(undefined),
-        ]);
+        // One after another: a transaction is one connection, and pg will stop queueing
+        // concurrent queries on a client.
+        const rows = await repo.ledgerMunicipalities(tx, province);
+        const units = await repo.unitsByKeyVersion(tx, period);
+        const counters = await repo.counters(tx, period);
+        const settlements = closed ? await repo.settlements(tx, period) : undefined;
+        const previous = await repo.settlements(tx, previousPeriod(period));
+        const extra = within ? await within(tx) : undefined;
         const codes = rows.map((r) => r.code);
         const accrued = accruedShares(codes, units, await weightsOf(tx, units.keys()));
         const running = closed ? undefined : await runningBalances(tx, rows);
