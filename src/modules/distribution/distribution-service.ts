@@ -364,7 +364,8 @@ export function createDistributionService(deps: DistributionDeps) {
           await closePeriod(actor, p);
           closed.push(p);
         } catch (err) {
-          if (err instanceof AppError && err.code === 'conflict' && /already closed/.test(err.detail)) continue;
+          // Closed meanwhile by a coordinator or another worker: that is the outcome wanted.
+          if (err instanceof AppError && err.code === 'conflict' && (await repo.period(db, p))?.status === 'closed') continue;
           throw err;
         }
       }
