@@ -35,7 +35,9 @@ export function createLedgerService(deps: { repo: AllocationRepository }) {
   const keyCache = new Map<number, { version: number; weights: Map<string, bigint> }>();
 
   async function load(tx: DbOrTx, keyVersion: number): Promise<Ledger> {
-    const [rows, units] = await Promise.all([repo.municipalityLedgers(tx), repo.unitsByKeyVersion(tx)]);
+    // In turn: both run on the transaction's one connection (pg deprecates queued concurrent queries).
+    const rows = await repo.municipalityLedgers(tx);
+    const units = await repo.unitsByKeyVersion(tx);
     const versions = [...new Set([...units.keys(), keyVersion])];
     const missing = versions.filter((v) => !keyCache.has(v));
     for (const k of await repo.keys(tx, missing)) {
