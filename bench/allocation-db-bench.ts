@@ -100,6 +100,8 @@ if (args.values.child) {
 }
 
 async function main() {
+  // A closed pipe (`| head`) must not kill the run before it drops its database.
+  process.stdout.on('error', () => {});
   const name = `spreiding_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -111,6 +113,8 @@ async function main() {
   const loadBefore = loadavg()[0]!;
   const container = await openContainer(databaseUrl);
   const raw = new pg.Pool({ connectionString: databaseUrl, max: 8 });
+  // The forced drop at the end may still meet a client the pool is closing; that is expected.
+  raw.on('error', () => {});
   try {
     await container.database.migrate();
     await seedReferenceData(container.db);
