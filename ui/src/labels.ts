@@ -1,0 +1,124 @@
+// The API's codes in the words a coordinator uses. Unknown codes show as they are, so a new
+// value from the API is visible rather than hidden.
+
+const lookup = (table: Record<string, string>) => (code: string | null | undefined) => (code ? (table[code] ?? code) : '—');
+
+export const registrationStatus = lookup({
+  queued: 'In de wachtrij',
+  proposed: 'Voorgesteld, wacht op beoordeling',
+  approved: 'Goedgekeurd',
+  accepted: 'Geaccepteerd door de ontvangende gemeente',
+  transferred: 'Verhuisd naar de ontvangende gemeente',
+  housed: 'Gehuisvest',
+  closed: 'Afgesloten',
+  needs_attention: 'Vraagt aandacht van de coördinator',
+});
+
+export const allocationStatus = lookup({
+  proposed: 'Wacht op beoordeling',
+  approved: 'Goedgekeurd',
+  rejected: 'Afgewezen',
+  accepted: 'Geaccepteerd',
+  declined: 'Geweigerd door de gemeente',
+  withdrawn: 'Ingetrokken',
+});
+
+/** Status badges: the word carries the meaning; the colour only repeats it. */
+export function statusTone(status: string): 'neutral' | 'warning' | 'success' | 'danger' {
+  if (['proposed', 'queued', 'needs_attention'].includes(status)) return 'warning';
+  if (['approved', 'accepted', 'transferred', 'housed'].includes(status)) return 'success';
+  if (['rejected', 'declined', 'withdrawn'].includes(status)) return 'danger';
+  return 'neutral';
+}
+
+export const historyAction = lookup({
+  registered: 'Gemeld',
+  proposed: 'Voorgesteld',
+  no_allowed_municipality: 'Geen toegestane gemeente gevonden',
+  approved: 'Goedgekeurd',
+  rejected: 'Afgewezen',
+  accepted: 'Geaccepteerd',
+  declined: 'Geweigerd',
+  overridden: 'Handmatig toegewezen',
+  requeued: 'Opnieuw ter voorstel',
+  transferred: 'Verhuisd',
+  housed: 'Gehuisvest',
+  closed: 'Afgesloten',
+});
+
+export const outcome = lookup({
+  housed: 'Gehuisvest',
+  returned_abroad: 'Teruggekeerd naar het buitenland (terugkeerregeling)',
+  own_network: 'Onderdak in eigen netwerk',
+  wmo_eligible: 'Toch Wmo-opvang (niet zelfredzaam)',
+  withdrawn: 'Melding ingetrokken',
+  duplicate: 'Dubbele melding',
+});
+
+export const subgroup = lookup({
+  former_permit_holder: 'Voormalig statushouder',
+  caribbean: 'Uit het Caribisch deel van het Koninkrijk',
+  chavez: 'Chavez-Vilchez',
+  other_remigrant: 'Andere remigrant',
+});
+
+export const role = lookup({
+  municipality: 'gemeente',
+  coordinator: 'coördinator',
+  housing_corporation: 'woningcorporatie',
+  admin: 'beheerder',
+  system: 'systeem',
+});
+
+export const shelterType = lookup({
+  hotel: 'Hotel',
+  holiday_park: 'Vakantiepark',
+  shelter_facility: 'Opvangvoorziening',
+  other: 'Anders',
+});
+
+/** Why a constraint took municipalities out of the running for this family. */
+export const constraintReason = lookup({
+  reporting_municipality: 'meldende gemeente',
+  family_exclusion: 'uitgesloten voor het gezin',
+  rejected_before: 'eerder afgewezen',
+  declined_before: 'eerder geweigerd',
+  suspended: 'opgeschort',
+  at_capacity: 'capaciteit bereikt',
+  outside_region: 'buiten de regio',
+  no_longer_exists: 'bestaat niet meer',
+  unspecified: 'niet gespecificeerd',
+});
+
+export const selection = lookup({
+  quota_rule:
+    'Gekozen volgens de quotummethode: van de toegestane gemeenten die nog onder hun bovenquotum zitten, heeft deze gemeente de vroegste termijn.',
+  fallback_no_upper_quota_candidate:
+    'Geen enkele toegestane gemeente zat nog onder haar bovenquotum. Daarom is de gemeente met de vroegste termijn van alle toegestane gemeenten gekozen (terugvalregel).',
+  network_preference:
+    'Gekozen vanwege het netwerk van het gezin: deze gemeente hoort bij het netwerk en haar saldo ligt binnen de toegestane marge van de gemeente die de quotummethode koos.',
+  override: 'Handmatig toegewezen door de coördinator.',
+  none: 'Er is geen gemeente gekozen: alle gemeenten zijn door beperkingen uitgesloten.',
+});
+
+export interface Needs {
+  accessibleHousing?: boolean;
+  medicalCare?: boolean;
+  specialEducation?: boolean;
+  minimumBedrooms?: number;
+  [other: string]: unknown;
+}
+
+export const NEED_FLAGS = [
+  ['accessibleHousing', 'woning zonder trappen'],
+  ['medicalCare', 'medische zorg in de buurt'],
+  ['specialEducation', 'speciaal onderwijs'],
+] as const;
+
+export function needsList(needs: Needs | null | undefined): string[] {
+  if (!needs) return [];
+  const out: string[] = [];
+  if (typeof needs.minimumBedrooms === 'number') out.push(`minstens ${needs.minimumBedrooms} slaapkamer${needs.minimumBedrooms === 1 ? '' : 's'}`);
+  for (const [key, text] of NEED_FLAGS) if (needs[key] === true) out.push(text);
+  return out;
+}

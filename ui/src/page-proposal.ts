@@ -1,0 +1,515 @@
+// One proposal: the family, why the engine chose this municipality (the explanation made
+// visible), and the decision: approve, reject with a reason, or allocate elsewhere.
+import { ApiProblem, getJson, postJson } from './api';
+import { bar, divergingBar } from './bars';
+import { confirmDialog } from './confirm';
+import { add, alertBox, button, dataList, h, heading, link, paragraph, replaceChildren, srOnly, uid, type Child } from './dom';
+import { agesText, householdText, needsText, networkText, statusBadge } from './family';
+import { date, days, int, listNl, num, num2, periodLabel, plural, share, signedShare, timestamp } from './format';
+import { selectField, textArea, textField } from './forms';
+import { allocationStatus, constraintReason, registrationStatus, selection } from './labels';
+import { byName, collator, loadMunicipalities, nameOf, type Municipality } from './municipalities';
+import { problemSummary, type ProblemContext } from './problems';
+import { navigate, takeFlash, type PageContext } from './router';
+import type { Allocation, Candidate, Explanation } from './types';
+
+/** Long lists of excluded municipalities fold away beyond this many names. */
+const LIST_FOLD = 12;
+/** Rows the override picker shows at once; the search narrows the rest. */
+const PICKER_ROWS = 8;
+
+function balanceWords(b: number): string {
+  if (b > 0) return 'achterstand';
+  if (b < 0) return 'voorsprong';
+  return 'in balans';
+}
+
+export function breadcrumb(current: Child) {
+  return h(
+    'nav',
+    { class: 'utrecht-breadcrumb-nav', 'aria-label': 'Kruimelpad' },
+    h(
+      'ol',
+      { class: 'utrecht-breadcrumb-nav__list utrecht-breadcrumb-nav__list--html-ol' },
+      h('li', { class: 'utrecht-breadcrumb-nav__item' }, h('a', { href: '/voorstellen', class: 'utrecht-breadcrumb-nav__link utrecht-link utrecht-link--html-a' }, 'Voorstellen')),
+      h('li', { class: 'utrecht-breadcrumb-nav__item' }, h('span', { class: 'utrecht-breadcrumb-nav__link utrecht-breadcrumb-nav__link--current', 'aria-current': 'page' }, current)),
+    ),
+  );
+}
+
+function familySection(a: Allocation) {
+  const f = a.family;
+  return h(
+    'section',
+    { class: 'card proposal__family', 'aria-labelledby': 'gezin-kop' },
+    heading(2, 'Het gezin', { id: 'gezin-kop' }),
+    dataList([
+      ['Meldende gemeente', nameOf(f.reportingMunicipality)],
+      ['Gemeld op', [h('time', { datetime: f.reportedOn }, date(f.reportedOn)), ` (${days(f.daysWaiting)} wachtend)`]],
+      ['Huishouden', householdText(f)],
+      ['Leeftijden kinderen', agesText(f.childrenAges)],
+      ['Behoeften', needsText(f)],
+      ['Netwerk', networkText(f.networkMunicipalities)],
+      ['Status registratie', registrationStatus(f.registrationStatus)],
+    ]),
+    paragraph(link(`/registraties/${a.registrationId}`, 'Registratie, geschiedenis en noodopvang bekijken')),
+  );
+}
+
+function candidateRow(c: Candidate, opts: { chosen: boolean; maxEA: number; maxAbsBalance: number; rank: number }) {
+  const cell = (...children: Child[]) => h('td', { class: 'utrecht-table__cell' }, ...children);
+  // Number on top, its bar below: narrow columns, and the text comes first when read aloud.
+  const stacked = (text: Child, graphic: SVGSVGElement) => h('td', { class: 'utrecht-table__cell' }, h('span', { class: 'stack' }, h('span', { class: 'stack__number' }, text), graphic));
+  const count = c.allocatedAfter !== c.allocatedBefore ? `${int(c.allocatedBefore)}, wordt ${int(c.allocatedAfter)}` : int(c.allocatedBefore);
+  return h(
+    'tr',
+    { class: `utrecht-table__row${opts.chosen ? ' candidates__row--chosen' : ''}` },
+    h(
+      'th',
+      { scope: 'row', class: 'utrecht-table__header-cell candidates__name' },
+      h('span', { class: 'candidates__rank', 'aria-hidden': 'true' }, `${opts.rank}.`),
+      ' ',
+      nameOf(c.code),
+      opts.chosen ? [' ', h('span', { class: 'badge-chosen' }, 'gekozen')] : null,
+    ),
+    stacked(share(c.entitlementDisplay), bar(c.entitlementDisplay, opts.maxEA, 'entitlement', 72)),
+    stacked(count, bar(c.allocatedBefore, opts.maxEA, 'count', 72)),
+    stacked([signedShare(c.balanceDisplay), ' ', h('span', { class: 'stack__word' }, balanceWords(c.balanceDisplay))], divergingBar(c.balanceDisplay, opts.maxAbsBalance, 110)),
+    cell(c.deadlineDisplay === null ? '—' : num2(c.deadlineDisplay)),
+    cell(c.withinUpperQuota ? 'ja' : 'nee'),
+    cell(c.inNetwork ? 'ja' : 'nee'),
+  );
+}
+
+function candidatesFigure(e: Explanation) {
+  const all = [...(e.chosen ? [e.chosen] : []), ...e.runnersUp];
+  if (all.length === 0) return paragraph('Er waren geen kandidaten.');
+  // One scale for E and A so their bars compare; A before this family, as the balance uses it.
+  const maxEA = Math.max(...all.flatMap((c) => [c.entitlementDisplay, c.allocatedBefore]), 0);
+  const maxAbsBalance = Math.max(...all.map((c) => Math.abs(c.balanceDisplay)), 0);
+  const head = ['Gemeente', 'Aanspraak (E)', 'Toegewezen (A)', 'Saldo (E − A)', 'Termijn', 'Onder boven\u00adquotum', 'Net\u00adwerk'];
+  const captionId = uid('kandidaten');
+  return h(
+    'figure',
+    { class: 'candidates', 'aria-labelledby': captionId },
+    h('figcaption', { id: captionId, class: 'candidates__caption' }, 'De gekozen gemeente en de volgende kandidaten, in de volgorde van de regel'),
+    h(
+      'div',
+      { class: 'utrecht-table-container' },
+      h(
+        'table',
+        { class: 'utrecht-table utrecht-table--html-table candidates__table', 'aria-describedby': `${captionId}-uitleg` },
+        h('thead', { class: 'utrecht-table__header' }, h('tr', { class: 'utrecht-table__row' }, head.map((t) => h('th', { scope: 'col', class: 'utrecht-table__header-cell' }, t)))),
+        h(
+          'tbody',
+          { class: 'utrecht-table__body' },
+          all.map((c, i) => candidateRow(c, { chosen: i === 0 && e.chosen !== null, maxEA, maxAbsBalance, rank: i + 1 })),
+        ),
+      ),
+    ),
+    h(
+      'p',
+      { class: 'utrecht-paragraph candidates__legend', id: `${captionId}-uitleg` },
+      'Aanspraak (E): hoeveel gezinnen de gemeente volgens de verdeelsleutel had moeten krijgen, dit gezin meegeteld. ',
+      'Toegewezen (A): hoeveel zij er heeft gekregen. Saldo: E − A vóór deze toewijzing; positief is een achterstand, negatief een voorsprong. ',
+      'Termijn: het aantal toewijzingen totdat de gemeente een volle eenheid achter zou lopen; de laagste termijn gaat voor. ',
+      'De balken herhalen de getallen erboven.',
+    ),
+  );
+}
+
+function namesList(codes: readonly string[], omitted: number) {
+  const names = [...codes].sort(byName).map(nameOf);
+  const tail = omitted > 0 ? ` en ${plural(omitted, 'andere gemeente', 'andere gemeenten')}` : '';
+  if (names.length <= LIST_FOLD) return `${listNl(names)}${tail}`;
+  return h('details', { class: 'fold' }, h('summary', null, `${listNl(names.slice(0, 3))} en ${int(names.length - 3 + omitted)} andere — toon alle`), h('p', { class: 'utrecht-paragraph' }, `${names.join(', ')}${tail}`));
+}
+
+function constraintsSection(e: Explanation) {
+  const removed = e.constraints.removed ?? [];
+  const c = e.constraints;
+  return h(
+    'section',
+    { class: 'subsection', 'aria-labelledby': 'beperkingen-kop' },
+    heading(3, 'Uitgesloten door beperkingen', { id: 'beperkingen-kop' }),
+    typeof c.allowedCount === 'number' && typeof c.municipalityCount === 'number'
+      ? paragraph(`${int(c.allowedCount)} van de ${int(c.municipalityCount)} gemeenten mochten dit gezin ontvangen.`)
+      : null,
+    removed.length === 0
+      ? paragraph('Geen enkele gemeente is door een beperking uitgesloten.')
+      : h(
+          'table',
+          { class: 'utrecht-table utrecht-table--html-table constraints__table' },
+          h('caption', { class: 'utrecht-table__caption sr-only' }, 'Welke beperking welke gemeenten uitsloot'),
+          h(
+            'thead',
+            { class: 'utrecht-table__header' },
+            h('tr', { class: 'utrecht-table__row' }, ['Reden', 'Aantal', 'Gemeenten'].map((t) => h('th', { scope: 'col', class: 'utrecht-table__header-cell' }, t))),
+          ),
+          h(
+            'tbody',
+            { class: 'utrecht-table__body' },
+            removed.map((r) =>
+              h(
+                'tr',
+                { class: 'utrecht-table__row' },
+                h('th', { scope: 'row', class: 'utrecht-table__header-cell' }, constraintReason(r.reason)),
+                h('td', { class: 'utrecht-table__cell utrecht-table__cell--numeric-data' }, int(r.count)),
+                h('td', { class: 'utrecht-table__cell' }, namesList(r.codes, r.codesOmitted ?? Math.max(0, r.count - r.codes.length))),
+              ),
+            ),
+          ),
+        ),
+  );
+}
+
+function networkSection(a: Allocation) {
+  const n = a.explanation.network;
+  const own = a.family.networkMunicipalities;
+  const body: Child[] = [];
+  if (!n) {
+    body.push(
+      paragraph(
+        own.length === 0
+          ? 'Het gezin heeft geen gemeenten opgegeven waar het een netwerk heeft; de quotummethode is gevolgd.'
+          : `Het gezin heeft een netwerk in ${networkText(own)}. Bij deze toewijzing speelde de netwerkvoorkeur geen rol.`,
+      ),
+    );
+  } else {
+    const chosen = a.explanation.chosen?.code ?? a.municipality;
+    const tolerance = `${num(n.toleranceDisplay)} ${n.toleranceDisplay === 1 ? 'eenheid' : 'eenheden'}`;
+    body.push(paragraph(`Netwerkgemeenten van het gezin: ${networkText(n.codes)}.`));
+    if (n.used) {
+      body.push(
+        paragraph(
+          `De netwerkvoorkeur is gebruikt. ${nameOf(chosen)} hoort bij het netwerk en haar saldo ligt binnen ${tolerance} van dat van ${nameOf(n.ruleChoice)}, `,
+          `de keuze van de quotummethode. Daarom is ${nameOf(chosen)} gekozen in plaats van ${nameOf(n.ruleChoice)}.`,
+        ),
+      );
+    } else if (n.codes.includes(n.ruleChoice)) {
+      body.push(paragraph(`De keuze van de quotummethode, ${nameOf(n.ruleChoice)}, hoort zelf bij het netwerk van het gezin.`));
+    } else {
+      body.push(
+        paragraph(
+          `Geen toegestane netwerkgemeente had een saldo binnen ${tolerance} van ${nameOf(n.ruleChoice)}, de keuze van de quotummethode. `,
+          'Daarom is de quotummethode gevolgd (terugval van de netwerkvoorkeur).',
+        ),
+      );
+    }
+    if (n.qualifying.length > 0 && !n.used) body.push(paragraph(`Binnen de marge vielen: ${networkText(n.qualifying)}.`));
+    if (n.notAllowed.length > 0) body.push(paragraph(`Door een beperking uitgesloten netwerkgemeenten: ${networkText(n.notAllowed)}.`));
+  }
+  return h('section', { class: 'subsection', 'aria-labelledby': 'netwerk-kop' }, heading(3, 'Netwerk van het gezin', { id: 'netwerk-kop' }), ...body);
+}
+
+function explanationSection(a: Allocation) {
+  const e = a.explanation;
+  const notes = e.notes ?? [];
+  return h(
+    'section',
+    { class: 'proposal__why', 'aria-labelledby': 'waarom-kop' },
+    heading(2, 'Waarom deze gemeente?', { id: 'waarom-kop' }),
+    e.selection === 'fallback_no_upper_quota_candidate' ? alertBox('warning', [paragraph(selection(e.selection))]) : paragraph(selection(e.selection)),
+    e.override ? paragraph(`Toegewezen door ${e.override.by}${e.override.replaced ? `; dit vervangt het voorstel voor ${nameOf(e.override.replaced)}` : ''}.`) : null,
+    dataList(
+      [
+        ['Verdeelsleutel', `versie ${e.keyVersion}`],
+        ['Periode', periodLabel(a.period)],
+        ['Eenheden', plural(e.units, 'eenheid', 'eenheden')],
+        ['Regel', 'quotummethode (Balinski en Young)'],
+      ],
+      { class: 'proposal__facts' },
+    ),
+    candidatesFigure(e),
+    constraintsSection(e),
+    networkSection(a),
+    notes.length > 0
+      ? h(
+          'details',
+          { class: 'fold proposal__notes' },
+          h('summary', null, 'Technische toelichting van de verdeelmotor (in het Engels)'),
+          h('ul', { class: 'utrecht-unordered-list', lang: 'en' }, notes.map((t) => h('li', null, t))),
+        )
+      : null,
+  );
+}
+
+// --- decisions ----------------------------------------------------------------------------
+
+interface DecisionDeps {
+  a: Allocation;
+  municipalities: Map<string, Municipality>;
+  /** Where problem messages go; focused when one appears. */
+  result: HTMLElement;
+  panel: HTMLElement;
+  actions: HTMLButtonElement[];
+}
+
+function showProblem(deps: DecisionDeps, err: unknown, ctx: ProblemContext & { fieldIds?: Record<string, string> }) {
+  const { element } = problemSummary(err, ctx);
+  replaceChildren(deps.result, element);
+  element.focus();
+}
+
+function busy(deps: DecisionDeps, on: boolean) {
+  for (const b of deps.actions) b.disabled = on;
+  deps.panel.querySelectorAll('button').forEach((b) => (b.disabled = on));
+}
+
+const FIELD_LABELS: Record<string, string> = { '/reason': 'Reden', '/municipality': 'Gemeente' };
+
+async function approve(deps: DecisionDeps) {
+  const { a } = deps;
+  const to = nameOf(a.municipality);
+  const from = nameOf(a.family.reportingMunicipality);
+  replaceChildren(deps.panel);
+  replaceChildren(deps.result);
+  const ok = await confirmDialog({
+    title: 'Voorstel goedkeuren?',
+    body: [paragraph(`Het gezin uit ${from} gaat naar ${to}. ${to} ziet het gezin daarna en kan het accepteren of weigeren.`)],
+    confirmText: 'Ja, goedkeuren',
+  });
+  if (!ok) return;
+  busy(deps, true);
+  try {
+    await postJson<Allocation>(`/allocations/${a.id}/approve`);
+    navigate(location.pathname, { replace: true, flash: { kind: 'ok', text: `Goedgekeurd: het gezin uit ${from} gaat naar ${to}.` } });
+  } catch (err) {
+    showProblem(deps, err, { title: 'Goedkeuren is niet gelukt' });
+    busy(deps, false);
+  }
+}
+
+function reasonField(description: string) {
+  const reason = textArea({
+    label: 'Reden',
+    description,
+    attrs: { rows: 3, maxlength: 2000, 'aria-required': 'true' },
+  });
+  return reason;
+}
+
+function startReject(deps: DecisionDeps) {
+  const { a } = deps;
+  const to = nameOf(a.municipality);
+  replaceChildren(deps.result);
+  const reason = reasonField(`Verplicht. Waarom gaat het gezin niet naar ${to}? De reden komt in de geschiedenis van de registratie.`);
+  const form = h(
+    'form',
+    { class: 'utrecht-form decision__form', novalidate: true, 'aria-labelledby': 'afwijzen-kop' },
+    heading(3, `Voorstel voor ${to} afwijzen`, { id: 'afwijzen-kop' }),
+    paragraph(`Na het afwijzen doet de verdeelmotor vanzelf een nieuw voorstel, waarin ${to} niet meer meedoet.`),
+    reason.field,
+    h(
+      'div',
+      { class: 'utrecht-button-group' },
+      h('button', { type: 'submit', class: 'utrecht-button utrecht-button--primary-action' }, 'Verder naar bevestigen'),
+      button('Annuleren', { onclick: () => replaceChildren(deps.panel) }),
+    ),
+  );
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const text = reason.input.value.trim();
+    if (text === '') {
+      reason.setError('Vul een reden in.');
+      reason.input.focus();
+      return;
+    }
+    reason.setError(null);
+    const ok = await confirmDialog({
+      title: 'Voorstel afwijzen?',
+      body: [paragraph(`Het voorstel om het gezin naar ${to} te laten gaan wordt afgewezen met deze reden:`), h('blockquote', { class: 'utrecht-blockquote quote' }, text)],
+      confirmText: 'Ja, afwijzen',
+      cancelText: 'Terug',
+      destructive: true,
+    });
+    if (!ok) return;
+    busy(deps, true);
+    try {
+      await postJson<Allocation>(`/allocations/${a.id}/reject`, { reason: text });
+      navigate('/voorstellen', {
+        flash: { kind: 'ok', text: `Het voorstel voor ${to} is afgewezen. Er volgt vanzelf een nieuw voorstel voor dit gezin.` },
+      });
+    } catch (err) {
+      applyFieldErrors(err, { '/reason': reason });
+      showProblem(deps, err, { title: 'Afwijzen is niet gelukt', fields: FIELD_LABELS, fieldIds: { '/reason': reason.input.id } });
+      busy(deps, false);
+    }
+  });
+  replaceChildren(deps.panel, form);
+  reason.input.focus();
+}
+
+function applyFieldErrors(err: unknown, fields: Record<string, { setError(t: string | null): void }>) {
+  if (!(err instanceof ApiProblem)) return;
+  for (const [pointer, field] of Object.entries(fields)) {
+    const e = err.errors.find((x) => x.pointer === pointer);
+    field.setError(e ? (e.code === 'minLength' ? 'Deze reden is te kort.' : e.code === 'maxLength' ? 'Deze reden is te lang.' : 'Deze waarde is niet geldig.') : null);
+  }
+}
+
+/** Diacritics and case do not matter when searching for a municipality ("sudwest" finds Súdwest). */
+const fold = (t: string) => t.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
+
+function startOverride(deps: DecisionDeps) {
+  const { a } = deps;
+  replaceChildren(deps.result);
+  const candidates = [...deps.municipalities.values()].filter((m) => m.active).sort((x, y) => collator.compare(x.name, y.name));
+  const search = textField({
+    label: 'Zoek een gemeente',
+    description: 'Typ een deel van de naam; de lijst hieronder wordt korter.',
+    attrs: { autocomplete: 'off', spellcheck: 'false', class: 'utrecht-textbox utrecht-textbox--html-input' },
+  });
+  const picker = selectField({ label: 'Gemeente', options: [], attrs: { size: PICKER_ROWS, 'aria-required': 'true', class: 'utrecht-select utrecht-select--html-select picker' } });
+  const found = h('p', { class: 'utrecht-paragraph picker__count', role: 'status' });
+  const fill = () => {
+    const q = fold(search.input.value.trim());
+    const keep = picker.input.value;
+    const shown = candidates.filter((m) => q === '' || fold(m.name).includes(q) || m.code.toLowerCase().includes(q));
+    replaceChildren(
+      picker.input,
+      shown.map((m) =>
+        h(
+          'option',
+          { value: m.code, selected: m.code === keep },
+          `${m.name} (${m.province})${m.suspended ? ' — opgeschort' : ''}${m.code === a.municipality ? ' — huidig voorstel' : ''}`,
+        ),
+      ),
+    );
+    found.textContent = shown.length === 0 ? 'Geen gemeente gevonden.' : `${plural(shown.length, 'gemeente', 'gemeenten')} gevonden.`;
+  };
+  search.input.addEventListener('input', fill);
+  // Enter in the search field picks the first match instead of submitting a half-filled form.
+  search.input.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter') {
+      ev.preventDefault();
+      if (picker.input.options.length > 0) {
+        picker.input.selectedIndex = 0;
+        picker.input.focus();
+      }
+    }
+  });
+  fill();
+
+  const reason = reasonField('Verplicht. Waarom gaat het gezin naar deze gemeente in plaats van naar het voorstel? De reden komt in de geschiedenis.');
+  const form = h(
+    'form',
+    { class: 'utrecht-form decision__form', novalidate: true, 'aria-labelledby': 'toewijzen-kop' },
+    heading(3, 'Aan een andere gemeente toewijzen', { id: 'toewijzen-kop' }),
+    paragraph(`In plaats van ${nameOf(a.municipality)} kiest u zelf de gemeente. Deze toewijzing geldt meteen als goedgekeurd.`),
+    search.field,
+    picker.field,
+    found,
+    reason.field,
+    h(
+      'div',
+      { class: 'utrecht-button-group' },
+      h('button', { type: 'submit', class: 'utrecht-button utrecht-button--primary-action' }, 'Verder naar bevestigen'),
+      button('Annuleren', { onclick: () => replaceChildren(deps.panel) }),
+    ),
+  );
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const code = picker.input.value;
+    const text = reason.input.value.trim();
+    picker.setError(code ? null : 'Kies een gemeente uit de lijst.');
+    reason.setError(text ? null : 'Vul een reden in.');
+    if (!code) return picker.input.focus();
+    if (!text) return reason.input.focus();
+    const to = nameOf(code);
+    const ok = await confirmDialog({
+      title: `Gezin toewijzen aan ${to}?`,
+      body: [
+        paragraph(`Het gezin uit ${nameOf(a.family.reportingMunicipality)} gaat naar ${to} in plaats van naar ${nameOf(a.municipality)}. De toewijzing geldt als goedgekeurd.`),
+        paragraph('Reden:'),
+        h('blockquote', { class: 'utrecht-blockquote quote' }, text),
+      ],
+      confirmText: `Ja, toewijzen aan ${to}`,
+      cancelText: 'Terug',
+    });
+    if (!ok) return;
+    busy(deps, true);
+    try {
+      const created = await postJson<Allocation>(`/registrations/${a.registrationId}/allocations`, { municipality: code, reason: text });
+      navigate(`/voorstellen/${created.id}`, { flash: { kind: 'ok', text: `Het gezin is toegewezen aan ${to}. Deze toewijzing geldt als goedgekeurd.` } });
+    } catch (err) {
+      applyFieldErrors(err, { '/reason': reason, '/municipality': picker });
+      showProblem(deps, err, {
+        title: 'Toewijzen is niet gelukt',
+        fields: FIELD_LABELS,
+        fieldIds: { '/reason': reason.input.id, '/municipality': picker.input.id },
+        messages: { conflict: `${to} is uitgesloten voor dit gezin (bijvoorbeeld om veiligheidsredenen) en kan het niet ontvangen. Kies een andere gemeente.` },
+      });
+      busy(deps, false);
+    }
+  });
+  replaceChildren(deps.panel, form);
+  search.input.focus();
+}
+
+function decisionSection(a: Allocation, municipalities: Map<string, Municipality>) {
+  const to = nameOf(a.municipality);
+  const section = h('section', { class: 'card decision', 'aria-labelledby': 'beslissen-kop' }, heading(2, 'Beslissen', { id: 'beslissen-kop' }));
+  if (a.status !== 'proposed') {
+    add(section, 
+      paragraph(`Dit voorstel is al behandeld: ${allocationStatus(a.status).toLowerCase()}${a.decidedAt ? ` op ${timestamp(a.decidedAt)}` : ''}.`),
+      a.reason ? paragraph(`Reden: ${a.reason}`) : null,
+      paragraph(link(`/registraties/${a.registrationId}`, 'Bekijk de registratie voor de actuele stand')),
+    );
+    return section;
+  }
+  const result = h('div', { class: 'decision__result' });
+  const panel = h('div', { class: 'decision__panel' });
+  const deps: DecisionDeps = { a, municipalities, result, panel, actions: [] };
+  const approveBtn = button('Goedkeuren', { appearance: 'primary', onclick: () => void approve(deps) });
+  const rejectBtn = button('Afwijzen', { onclick: () => startReject(deps) });
+  const overrideBtn = button('Andere gemeente kiezen', { onclick: () => startOverride(deps) });
+  deps.actions = [approveBtn, rejectBtn, overrideBtn];
+  add(section, 
+    paragraph('Het voorstel: het gezin gaat naar ', h('strong', null, to), '.'),
+    h('div', { class: 'utrecht-button-group decision__buttons' }, approveBtn, rejectBtn, overrideBtn),
+    result,
+    panel,
+  );
+  return section;
+}
+
+export async function renderProposal(ctx: PageContext): Promise<void> {
+  const id = ctx.params[0]!.toLowerCase();
+  ctx.setTitle('Voorstel');
+  const title = heading(1, 'Voorstel');
+  const crumb = h('span', null, 'Voorstel');
+  const body = h('div', { 'aria-busy': 'true' }, paragraph('Het voorstel wordt geladen…'));
+  add(ctx.view, breadcrumb(crumb), title, takeFlash(), body);
+
+  let a: Allocation;
+  let municipalities: Map<string, Municipality>;
+  try {
+    [a, municipalities] = await Promise.all([getJson<Allocation>(`/allocations/${id}`), loadMunicipalities()]);
+  } catch (err) {
+    replaceChildren(body, problemSummary(err, { title: 'Het voorstel kon niet worden geladen', messages: { not_found: 'Dit voorstel bestaat niet, of u mag het niet inzien.' } }).element);
+    body.removeAttribute('aria-busy');
+    return;
+  }
+  body.removeAttribute('aria-busy');
+  const from = nameOf(a.family.reportingMunicipality);
+  const to = nameOf(a.municipality);
+  const name = `Gezin uit ${from} naar ${to}`;
+  title.replaceChildren(`Voorstel: ${name.charAt(0).toLowerCase()}${name.slice(1)}`);
+  crumb.textContent = name;
+  ctx.setTitle(`Voorstel: ${name}`);
+  replaceChildren(
+    body,
+    h(
+      'p',
+      { class: 'utrecht-paragraph proposal__status' },
+      srOnly('Status: '),
+      statusBadge(allocationStatus(a.status), a.status),
+      a.kind === 'override' ? [' ', h('span', { class: 'proposal__kind' }, 'handmatige toewijzing')] : null,
+      ` · aangemaakt op ${timestamp(a.createdAt)}`,
+    ),
+    // The family and the decision in a narrow column beside the explanation, so the chart is in
+    // view without scrolling. Source order is family, explanation, decision: read, then decide.
+    h('div', { class: 'proposal__layout' }, familySection(a), explanationSection(a), decisionSection(a, municipalities)),
+  );
+}

@@ -1,0 +1,197 @@
+// A registration: where it stands, what happened to it (the history, with actor and reason),
+// the emergency shelter with nights and costs, and the outcome.
+import { getJson } from './api';
+import { add, alertBox, dataList, h, heading, link, paragraph, replaceChildren, srOnly, type Child } from './dom';
+import { householdText, networkText, statusBadge } from './family';
+import { date, euros, int, listNl, plural, timestamp, todayInAmsterdam } from './format';
+import { historyAction, needsList, outcome, registrationStatus, role, shelterType, subgroup } from './labels';
+import { loadMunicipalities, nameOf } from './municipalities';
+import { breadcrumb } from './page-proposal';
+import { describeProblem, problemSummary } from './problems';
+import { takeFlash, type PageContext } from './router';
+import type { HistoryEntry, Registration, ShelterStayPage } from './types';
+
+/** Whole years between a birth date and today (both YYYY-MM-DD). */
+function age(birthDate: string, today: string): number {
+  const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
+  const [ty, tm, td] = today.split('-').map(Number) as [number, number, number];
+  return ty - by - (tm < bm || (tm === bm && td < bd) ? 1 : 0);
+}
+
+function actorText(actor: HistoryEntry['actor']): string {
+  if (actor.role === 'system') return 'systeem (verdeelmotor)';
+  if (actor.role === 'municipality') return `gemeente ${nameOf(actor.municipality)}`;
+  return `${role(actor.role)} (${actor.sub})`;
+}
+
+function timeline(items: HistoryEntry[]) {
+  if (items.length === 0) return paragraph('Er is nog niets gebeurd met deze registratie.');
+  return h(
+    'ol',
+    { class: 'timeline' },
+    items.map((e) =>
+      h(
+        'li',
+        { class: 'timeline__item' },
+        h('p', { class: 'timeline__when' }, h('time', { datetime: e.at }, timestamp(e.at))),
+        h('p', { class: 'timeline__what' }, h('strong', null, historyAction(e.action)), e.municipality ? `: ${nameOf(e.municipality)}` : null),
+        h(
+          'p',
+          { class: 'timeline__detail' },
+          `Door ${actorText(e.actor)}. Status: `,
+          e.fromStatus ? `${registrationStatus(e.fromStatus).toLowerCase()} → ` : '',
+          registrationStatus(e.toStatus).toLowerCase(),
+          '.',
+        ),
+        e.reason ? h('p', { class: 'timeline__detail' }, 'Reden: ', h('q', null, e.reason)) : null,
+        e.allocationId ? h('p', { class: 'timeline__detail' }, link(`/voorstellen/${e.allocationId}`, ['Voorstel bekijken', srOnly(` (${historyAction(e.action).toLowerCase()}, ${timestamp(e.at)})`)])) : null,
+      ),
+    ),
+  );
+}
+
+function shelterTable(page: ShelterStayPage) {
+  if (page.items.length === 0) return paragraph('Er is geen noodopvang geregistreerd voor dit gezin.');
+  const cell = (...c: Child[]) => h('td', { class: 'utrecht-table__cell' }, ...c);
+  const numeric = (...c: Child[]) => h('td', { class: 'utrecht-table__cell utrecht-table__cell--numeric-data' }, ...c);
+  const headers = ['Soort opvang', 'Gemeente', 'Van', 'Tot', 'Nachten', 'Per nacht', 'Kosten'];
+  return h(
+    'div',
+    { class: 'utrecht-table-container' },
+    h(
+      'table',
+      { class: 'utrecht-table utrecht-table--html-table' },
+      h('caption', { class: 'utrecht-table__caption sr-only' }, 'Verblijven in de noodopvang met nachten en kosten'),
+      h(
+        'thead',
+        { class: 'utrecht-table__header' },
+        h('tr', { class: 'utrecht-table__row' }, headers.map((t, i) => h('th', { scope: 'col', class: `utrecht-table__header-cell${i >= 4 ? ' utrecht-table__header-cell--numeric-column' : ''}` }, t))),
+      ),
+      h(
+        'tbody',
+        { class: 'utrecht-table__body' },
+        page.items.map((s) =>
+          h(
+            'tr',
+            { class: 'utrecht-table__row' },
+            cell(shelterType(s.type)),
+            cell(nameOf(s.municipality)),
+            cell(h('time', { datetime: s.startDate }, date(s.startDate))),
+            cell(s.endDate ? h('time', { datetime: s.endDate }, date(s.endDate)) : 'loopt nog', s.closedAutomatically ? ' (bij verhuizing)' : null),
+            numeric(int(s.nights)),
+            numeric(euros(s.nightlyCostCents)),
+            numeric(euros(s.costCents)),
+          ),
+        ),
+      ),
+      h(
+        'tfoot',
+        { class: 'utrecht-table__footer' },
+        h(
+          'tr',
+          { class: 'utrecht-table__row' },
+          h('th', { scope: 'row', colspan: 4, class: 'utrecht-table__header-cell' }, 'Totaal'),
+          numeric(h('strong', null, int(page.totalNights))),
+          numeric(''),
+          numeric(h('strong', null, euros(page.totalCostCents))),
+        ),
+      ),
+    ),
+  );
+}
+
+export async function renderRegistration(ctx: PageContext): Promise<void> {
+  const id = ctx.params[0]!.toLowerCase();
+  ctx.setTitle('Registratie');
+  const title = heading(1, 'Registratie');
+  const crumb = h('span', null, 'Registratie');
+  const body = h('div', { 'aria-busy': 'true' }, paragraph('De registratie wordt geladen…'));
+  add(ctx.view, breadcrumb(crumb), title, takeFlash(), body);
+
+  let reg: Registration;
+  let history: { items: HistoryEntry[] };
+  try {
+    [reg, history] = await Promise.all([
+      getJson<Registration>(`/registrations/${id}`),
+      getJson<{ items: HistoryEntry[] }>(`/registrations/${id}/history`),
+      loadMunicipalities(),
+    ]);
+  } catch (err) {
+    replaceChildren(body, problemSummary(err, { title: 'De registratie kon niet worden geladen', messages: { not_found: 'Deze registratie bestaat niet, of u mag haar niet inzien.' } }).element);
+    body.removeAttribute('aria-busy');
+    return;
+  }
+  // Shelter stays come from another module; without them the rest of the page still stands.
+  const stays = await getJson<ShelterStayPage>(`/registrations/${id}/shelter-stays?pageSize=200`).then(
+    (page) => ({ page, error: null as unknown }),
+    (error: unknown) => ({ page: null, error }),
+  );
+  body.removeAttribute('aria-busy');
+
+  const from = nameOf(reg.reportingMunicipality);
+  title.replaceChildren(`Registratie: gezin uit ${from}`);
+  crumb.textContent = `Registratie: gezin uit ${from}`;
+  ctx.setTitle(`Registratie: gezin uit ${from}`);
+  const today = todayInAmsterdam();
+  const people = (list: { name: string; birthDate: string }[]) => (list.length === 0 ? 'geen' : listNl(list.map((p) => `${p.name} (${age(p.birthDate, today)} jaar)`)));
+  const needs = needsList(reg.needs);
+
+  replaceChildren(
+    body,
+    h('p', { class: 'utrecht-paragraph proposal__status' }, srOnly('Status: '), statusBadge(registrationStatus(reg.status), reg.status)),
+    reg.activeAllocationId && reg.status === 'proposed'
+      ? alertBox('info', [paragraph('Er ligt een voorstel klaar voor beoordeling. ', link(`/voorstellen/${reg.activeAllocationId}`, 'Naar het voorstel'), '.')])
+      : null,
+    h(
+      'div',
+      { class: 'two-columns' },
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'overzicht-kop' },
+        heading(2, 'Overzicht', { id: 'overzicht-kop' }),
+        dataList([
+          ['Status', registrationStatus(reg.status)],
+          ['Gemeld op', h('time', { datetime: reg.reportedOn }, date(reg.reportedOn))],
+          ['Meldende gemeente', from],
+          ['Ontvangende gemeente', reg.receivingMunicipality ? nameOf(reg.receivingMunicipality) : 'nog niet bepaald'],
+          ['Deelgroep', subgroup(reg.subgroup)],
+          ['Huishouden', householdText(reg)],
+          ['Behoeften', needs.length === 0 ? 'geen bijzondere' : listNl(needs)],
+          ['Netwerk', networkText(reg.networkMunicipalities ?? [])],
+          ['Uitgesloten gemeenten', (reg.excludedMunicipalities ?? []).length === 0 ? 'geen' : networkText(reg.excludedMunicipalities ?? [])],
+          ['Verhuisd op', reg.transferredOn ? h('time', { datetime: reg.transferredOn }, date(reg.transferredOn)) : 'nog niet'],
+          ['Uitkomst', reg.outcome ? outcome(reg.outcome) : 'nog geen'],
+        ]),
+      ),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'huishouden-kop' },
+        heading(2, 'Huishouden', { id: 'huishouden-kop' }),
+        reg.household
+          ? dataList([
+              ['Volwassenen', people(reg.household.adults)],
+              ['Kinderen', people(reg.household.children)],
+            ])
+          : paragraph(householdText(reg)),
+        reg.notes ? [heading(3, 'Notities van de meldende gemeente'), h('p', { class: 'utrecht-paragraph preserve-lines' }, reg.notes)] : null,
+        reg.duplicateAttempts && reg.duplicateAttempts.length > 0
+          ? [
+              heading(3, 'Dubbele meldingen'),
+              paragraph(`Andere gemeenten probeerden een lid van dit huishouden te melden (${plural(reg.duplicateAttempts.length, 'poging', 'pogingen')}):`),
+              h('ul', { class: 'utrecht-unordered-list' }, reg.duplicateAttempts.map((d) => h('li', null, `${nameOf(d.attemptedBy)} op ${timestamp(d.attemptedAt)}`))),
+            ]
+          : null,
+      ),
+    ),
+    h('section', { class: 'card', 'aria-labelledby': 'verloop-kop' }, heading(2, 'Verloop', { id: 'verloop-kop' }), timeline(history.items)),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'opvang-kop' },
+      heading(2, 'Noodopvang', { id: 'opvang-kop' }),
+      paragraph(`De meldende gemeente ${from} vangt het gezin op tot de verhuizing. Nachten tellen tot vandaag zolang een verblijf loopt.`),
+      stays.page
+        ? shelterTable(stays.page)
+        : alertBox('warning', [paragraph('De gegevens over noodopvang konden niet worden geladen. ', describeProblem(stays.error).message)]),
+    ),
+  );
+}
