@@ -1,0 +1,152 @@
+// Drill: Redis dies during intake and comes back empty (no persistence: the worst case). It runs
+// on a private redis-server, so the machine's Redis and every other test file's queue stay up.
+//
+// Three groups of families, each losing something different:
+//   before — registered while the test holds the ledger lock, so their jobs sit in Redis (active
+//            on a worker, or waiting) when Redis dies: the waiting jobs are lost with Redis, and
+//            the relay's sweep must send them again once they have been queued for over a minute;
+//   during — registered while Redis is down: accepted (202) with the job only in the outbox;
+//   after  — registered once Redis is back, as a check that the queue works again.
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { QUEUE_NAME } from '../../src/jobs/bullmq-driver.js';
+import { createTestDatabase, uniqueName } from '../support/harness.js';
+import { familyBody } from '../support/families.js';
+import { spawnEntry, type Proc } from '../support/processes.js';
+import { startRedisServer, freePort, type PrivateRedis } from '../support/redis-server.js';
+import { checkInvariants } from '../support/invariants.js';
+import {
+  codePid, connectedWorkers, municipalityToken, postRegistration, prepareDatabase, serviceEnv, statusCounts, until, waitQueueQuiet, waitReady,
+} from '../../bench/lib/stack.js';
+
+const WORKERS = 2;
+/** Per worker process (src/boot.ts). */
+const CONCURRENCY = 4;
+const BEFORE = 16;
+const DURING = 8;
+const AFTER = 4;
+/**
+ * The sweep re-sends jobs of registrations queued for over 60 s and runs every 30 s from the
+ * api's start, so the lost jobs come back about 90 s after the api started.
+ */
+const SWEEP_TIMEOUT_MS = 110_000;
+
+let database: { url: string; drop: () => Promise<void> };
+let redisServer: PrivateRedis;
+let prefix: string;
+let env: Record<string, string>;
+let baseUrl: string;
+const procs: Proc[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase('drill_redis');
+  await prepareDatabase(database.url);
+  redisServer = await startRedisServer();
+  prefix = uniqueName('drill');
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  env = serviceEnv({ databaseUrl: database.url, redisUrl: redisServer.url, prefix, port, extra: { OUTBOX_POLL_MS: '50' } });
+});
+
+afterAll(async () => {
+  for (const p of procs) {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      process.kill(codePid(p.child.pid!), 'SIGKILL');
+      await p.stop('SIGKILL');
+    }
+  }
+  await redisServer?.destroy();
+  await database?.drop();
+});
+
+async function lockWaiters(c: pg.Client): Promise<number> {
+  // On a connection outside any transaction: inside one, pg_stat_activity is a stale snapshot.
+  const { rows } = await c.query<{ n: number }>(
+    `select count(distinct l.pid)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
+      where a.datname = current_database() and not l.granted`,
+  );
+  return rows[0]!.n;
+}
+
+describe('drill: Redis stopped during intake', () => {
+  it('keeps accepting registrations and proposes every one of them exactly once after Redis returns empty', { timeout: 150_000 }, async () => {
+    onTestFailed(() => {
+      for (const p of procs) console.error(`--- ${p.child.spawnargs.slice(-1)[0]} (pid ${p.child.pid}, exit ${p.child.exitCode ?? p.child.signalCode}) ---\n${p.output().slice(-4000)}`);
+    });
+    const api = spawnEntry('src/server.ts', env);
+    const workers = Array.from({ length: WORKERS }, () => spawnEntry('src/worker.ts', env));
+    procs.push(api, ...workers);
+    const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
+    redis.on('error', () => {});
+    const monitor = new pg.Client({ connectionString: database.url });
+    const holder = new pg.Client({ connectionString: database.url });
+    for (const c of [monitor, holder]) {
+      c.on('error', () => {});
+      await c.connect();
+    }
+    try {
+      await waitReady(baseUrl);
+      await until(async () => ((await connectedWorkers(redisServer.url, prefix)) >= WORKERS ? true : undefined), 'the workers to connect', 30_000, 100);
+      await waitQueueQuiet(redis, prefix);
+      const token = await municipalityToken();
+      const register = async (n: number) => {
+        const res = await Promise.all(Array.from({ length: n }, () => postRegistration(baseUrl, token, familyBody(), {}, 20_000)));
+        expect(res.map((r) => r.status), JSON.stringify(res.find((r) => r.status !== 202)?.body)).toEqual(Array(n).fill(202));
+        return res.map((r) => r.body.id as string);
+      };
+
+      await holder.query('begin');
+      await holder.query('select * from ledger_state where id = 1 for update');
+      const before = await register(BEFORE);
+      const inFlight = WORKERS * CONCURRENCY;
+      await until(
+        async () => (
+          (await redis.llen(`${prefix}:${QUEUE_NAME}:active`)) === inFlight &&
+          (await redis.llen(`${prefix}:${QUEUE_NAME}:wait`)) === BEFORE - inFlight &&
+          (await lockWaiters(monitor)) === inFlight ? true : undefined),
+        'jobs active on the workers and waiting in Redis',
+        20_000,
+      );
+
+      await redisServer.kill();
+      // The active jobs now commit their proposals but cannot report back to the dead Redis.
+      await holder.query('commit');
+      await until(async () => ((await statusCounts(database.url)).proposed === inFlight ? true : undefined), 'the in-flight jobs to commit', 20_000);
+
+      const during = await register(DURING);
+      const { rows } = await monitor.query<{ n: number }>('select count(*)::int as n from outbox where sent_at is null');
+      expect(rows[0]!.n, 'the jobs of registrations accepted meanwhile wait in the outbox').toBe(DURING);
+
+      await redisServer.start();
+      await until(async () => {
+        const { rows: r } = await monitor.query<{ n: number }>(`select count(*)::int as n from registrations where id = any($1::uuid[]) and status = 'proposed'`, [during]);
+        return r[0]!.n === DURING ? true : undefined;
+      }, 'the registrations accepted during the outage to be proposed', 30_000, 100);
+      const after = await register(AFTER);
+
+      // The jobs lost with Redis come back through the sweep.
+      const all = [...before, ...during, ...after];
+      await until(async () => ((await statusCounts(database.url)).proposed === all.length ? true : undefined), 'the lost jobs to be re-sent by the sweep', SWEEP_TIMEOUT_MS, 500);
+
+      const perFamily = await monitor.query<{ id: string; allocations: number; movements: number }>(
+        `select r.id,
+                (select count(*)::int from allocations a where a.registration_id = r.id) as allocations,
+                (select count(*)::int from ledger_movements m where m.registration_id = r.id and m.kind = 'allocation') as movements
+           from registrations r`,
+      );
+      expect(perFamily.rows.map((r) => r.id).sort()).toEqual([...all].sort());
+      for (const r of perFamily.rows) expect(r, r.id).toMatchObject({ allocations: 1, movements: 1 });
+      expect(await checkInvariants(database.url)).toEqual([]);
+
+      // The same processes came through: none was restarted.
+      for (const p of procs) expect(p.child.exitCode).toBeNull();
+      for (const w of workers) expect(await w.stop()).toBe(0);
+      expect(await api.stop()).toBe(0);
+    } finally {
+      redis.disconnect();
+      await monitor.end().catch(() => undefined);
+      await holder.end().catch(() => undefined);
+    }
+  });
+});
