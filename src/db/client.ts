@@ -46,6 +46,13 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
       query_timeout: 30_000,
     });
     pool.on('error', (err) => opts.onPoolError?.(err));
+    // The pool listens for errors only on idle clients. A server restart that ends a checked-out
+    // client between two statements (inside a transaction) emits 'error' on that client, and
+    // with no listener the process dies. The statement that follows fails and is answered
+    // (503, job retry); the pool drops the client when it comes back.
+    const onCheckedOutError = (err: Error) => opts.onPoolError?.(err);
+    pool.on('acquire', (client) => client.on('error', onCheckedOutError));
+    pool.on('release', (_err, client) => client.off('error', onCheckedOutError));
     const db = drizzle(pool, { schema });
     return {
       db: db as unknown as Db,
