@@ -72,6 +72,15 @@ export function createBullmqDriver(opts: { redisUrl: string; prefix: string; onR
         const { queue } = await ready();
         await withTimeout(queue.add(name, payload, { jobId: o.jobId }), ADD_TIMEOUT_MS, 'queue add');
       },
+      async resend<N extends JobName>(name: N, payload: JobPayloads[N], o: { jobId: string }) {
+        const { queue } = await ready();
+        const send = async () => {
+          // For a taken id, add returns the existing job; a failed one stays failed (for 14 days).
+          const job = await queue.add(name, payload, { jobId: o.jobId });
+          if (await job.isFailed()) await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        };
+        await withTimeout(send(), ADD_TIMEOUT_MS, 'queue resend');
+      },
       async schedule<N extends JobName>(id: string, everyMs: number, name: N, payload: JobPayloads[N]) {
         const { queue } = await ready();
         await queue.upsertJobScheduler(id, { every: everyMs }, { name, data: payload });

@@ -20,6 +20,11 @@ export type JobHandlers = { [N in JobName]: (payload: JobPayloads[N], ctx: JobCo
 export interface JobQueue {
   /** Adding the same jobId twice while the first still exists adds nothing. */
   add<N extends JobName>(name: N, payload: JobPayloads[N], opts: { jobId: string }): Promise<void>;
+  /**
+   * Like `add`, but a job with this id that failed for good (attempts used up in a long database
+   * outage, or stalled twice) runs again: `add` alone would keep returning the failed job.
+   */
+  resend<N extends JobName>(name: N, payload: JobPayloads[N], opts: { jobId: string }): Promise<void>;
   /** Periodic work; idempotent, safe to call from every process at boot. */
   schedule<N extends JobName>(id: string, everyMs: number, name: N, payload: JobPayloads[N]): Promise<void>;
   ping(): Promise<void>;

@@ -63,7 +63,10 @@ export function createOutboxRelay(deps: { db: Db; queue: JobQueue; clock: Clock;
     return sent + (rows.length === BATCH ? await sendBatch() : 0);
   }
 
-  /** Registrations whose job vanished (a Redis without persistence restarted) are queued again. */
+  /**
+   * Registrations whose job vanished (a Redis without persistence restarted) or gave up for good
+   * (attempts used up) are queued again.
+   */
   async function sweep() {
     const cutoff = new Date(deps.clock.now().getTime() - STALE_QUEUED_MS);
     const stale = await db
@@ -72,7 +75,7 @@ export function createOutboxRelay(deps: { db: Db; queue: JobQueue; clock: Clock;
       .where(and(eq(registrations.status, 'queued'), sql`${registrations.updatedAt} < ${cutoff.toISOString()}`))
       .limit(BATCH);
     for (const r of stale) {
-      await queue.add('allocate', { v: 1, registrationId: r.id, round: r.round }, { jobId: allocateJobId(r.id, r.round) });
+      await queue.resend('allocate', { v: 1, registrationId: r.id, round: r.round }, { jobId: allocateJobId(r.id, r.round) });
     }
     if (stale.length > 0) logger.info({ count: stale.length }, 'outbox relay: re-sent jobs of registrations still queued');
   }
