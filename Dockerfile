@@ -12,21 +12,26 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # Dependencies first, so a source change does not invalidate the npm ci layer.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# Scripts off here: `prepare` builds the UI, whose sources are copied only below.
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
 COPY src ./src
 COPY scripts ./scripts
+COPY ui ./ui
 # rootDir "." keeps the source layout: dist/src/…, dist/scripts/… (test/ and bench/ are not in the context).
-RUN npx tsc -p . --outDir dist
+RUN npx tsc -p . --outDir dist && npm run build:ui
 
 # --- runtime: compiled JS, production dependencies, no compiler, not root -------------------
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# No scripts: `prepare` would build the UI, which is copied ready-made from the build stage.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/scripts ./dist/scripts
+# src/modules/ui finds the built review desk at ../../../ui/dist from dist/src/modules/ui/.
+COPY --from=build /app/ui/dist ./dist/ui/dist
 # src/db/client.ts and src/db/seed.ts find these at ../../migrations and ../../reference-data
 # relative to their compiled files (dist/src/db/), that is dist/migrations and dist/reference-data.
 COPY migrations ./dist/migrations

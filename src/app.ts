@@ -2,8 +2,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Container } from './container.js';
-import { registerAuth } from './http/auth.js';
-import { registerConventions, traceIdFrom } from './http/conventions.js';
+import { enforceAuth, registerAuth } from './http/auth.js';
+import { frameworkErrorHandler, registerConventions, traceIdFrom } from './http/conventions.js';
 import { registerOpenApi } from './http/openapi.js';
 import { validatorCompiler } from './http/validation.js';
 import { auditRoutes } from './modules/audit/audit-routes.js';
@@ -31,6 +31,9 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 100 },
     genReqId: (req) => traceIdFrom(req.headers.traceparent),
     logController: new LogController({ requestIdLogLabel: 'traceId' }),
+    // Errors the router raises before any hook runs (a broken %-encoding, an over-long id) get the
+    // same problem+json and headers as every other error.
+    frameworkErrors: frameworkErrorHandler,
     return503OnClosing: true,
     forceCloseConnections: false,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
@@ -51,14 +54,16 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     global: true,
     max: config.http.rateLimitPerMinute,
     timeWindow: 60_000,
-    // After authentication, so the limit is per client (token subject), not per NAT address.
-    hook: 'preHandler',
+    // Right after authentication, before the body is parsed: the limit is per client (token
+    // subject; per address for requests without a valid token), and refused requests cost little.
+    hook: 'onRequest',
     keyGenerator: (req) => (req.principal ? `sub:${req.principal.sub}` : `ip:${req.ip}`),
     ...(container.redis ? { redis: container.redis, nameSpace: `${config.queuePrefix}:rate:` } : {}),
     // A Redis outage must not take the API down with it: requests pass unlimited meanwhile.
     skipOnError: true,
     errorResponseBuilder: (_req, ctx) => Object.assign(new Error('rate limited'), { statusCode: ctx.statusCode }),
   });
+  enforceAuth(app);
   await registerOpenApi(app);
 
   await app.register(

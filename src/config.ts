@@ -173,6 +173,13 @@ export function loadConfig(env: Env = process.env): Config {
     }
     jwtSecret = generated.AUTH_JWT_SECRET;
   }
+  // With a shared identity provider, a token it issued for another API could carry a role claim
+  // too: only tokens for this API (audience) from this provider (issuer) are accepted.
+  if (jwksUrl !== undefined) {
+    for (const name of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE']) {
+      if (str(env, name) === undefined) throw new ConfigError(name, 'is required when AUTH_JWKS_URL is set');
+    }
+  }
   if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) {
     throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 32 bytes long');
   }

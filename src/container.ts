@@ -138,7 +138,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
 
   const jobHandlers: JobHandlers = {
     allocate: async (payload, ctx) => {
-      const result = await allocation.propose(payload);
+      const result = await allocation.propose(payload, payload.traceId ?? null);
       logger.debug({ jobId: ctx.jobId, attempt: ctx.attempt, result }, 'allocate job done');
     },
     'close-due-periods': async (_payload, ctx) => {

@@ -3,7 +3,13 @@
 /** Every payload carries a version so a worker can refuse a shape it does not know. */
 export interface JobPayloads {
   /** Propose a receiving municipality for one registration (one allocation round). */
-  allocate: { v: 1; registrationId: string; round: number };
+  allocate: {
+    v: 1;
+    registrationId: string;
+    round: number;
+    /** W3C trace id of the request that queued it, so the worker's audit rows join that request. */
+    traceId?: string;
+  };
   /** Close every period whose end has passed (scheduled). */
   'close-due-periods': { v: 1 };
 }

@@ -66,6 +66,8 @@ describe('loadConfig', () => {
     ['PII_HMAC_KEY', { PII_HMAC_KEY: Buffer.alloc(33, 1).toString('base64') }],
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
     ['AUTH_JWKS_URL', { AUTH_JWKS_URL: 'ftp://idp.example/keys' }],
+    ['AUTH_JWT_ISSUER', { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://idp.example/jwks', AUTH_JWT_AUDIENCE: 'spreiding' }],
+    ['AUTH_JWT_AUDIENCE', { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://idp.example/jwks', AUTH_JWT_ISSUER: 'https://idp.example' }],
   ] as Array<[string, Record<string, string | undefined>]>)('refuses a bad %s: %j', (variable, overrides) => {
     const err = configError(production(overrides));
     expect(err.variable).toBe(variable);
@@ -73,7 +75,9 @@ describe('loadConfig', () => {
   });
 
   it('does not need AUTH_JWT_SECRET when tokens are verified with AUTH_JWKS_URL', () => {
-    const config = loadConfig(production({ AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json' }));
+    const config = loadConfig(
+      production({ AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json', AUTH_JWT_ISSUER: 'https://idp.example', AUTH_JWT_AUDIENCE: 'spreiding' }),
+    );
     expect(config.auth).toMatchObject({ jwtSecret: undefined, jwksUrl: 'https://idp.example/.well-known/jwks.json' });
   });
 

@@ -13,6 +13,8 @@ export interface PiiCrypto {
   needsRotation(ciphertext: string): boolean;
   /** Keyed hash for matching a BSN across municipalities without storing it readable. */
   hmacBsn(bsn: string): string;
+  /** Keyed hash of other data that holds personal data (e.g. a request body for idempotency). */
+  keyedHash(domain: string, value: string): string;
 }
 
 /** A key's id: not secret, stable, and different for every key. */
@@ -46,6 +48,9 @@ export function createPiiCrypto(opts: { encryptionKey: Buffer; previousEncryptio
     },
     hmacBsn(bsn) {
       return createHmac('sha256', opts.hmacKey).update(`bsn:${bsn}`).digest('base64url');
+    },
+    keyedHash(domain, value) {
+      return createHmac('sha256', opts.hmacKey).update(`${domain}:`).update(value).digest('base64url');
     },
   };
 }

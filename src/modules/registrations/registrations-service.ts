@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
@@ -137,7 +137,8 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       }
       const now = clock.now();
       const today = amsterdamDate(now);
-      const requestHash = createHash('sha256').update(canonical(body)).digest('hex');
+      // Keyed: the body holds BSNs and names, and an unkeyed hash of it could be confirmed by guessing.
+      const requestHash = pii.keyedHash('idempotency', canonical(body));
       if (idempotencyKey) {
         const existing = await repo.findIdempotencyKey(db, principal.sub, idempotencyKey);
         if (existing) return replay(existing, requestHash);
@@ -203,7 +204,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
             actorMunicipality: principal.municipality ?? null,
             at: now,
           });
-          await enqueueInTx(tx, clock, 'allocate', { v: 1, registrationId: id, round: 1 }, allocateJobId(id, 1));
+          await enqueueInTx(tx, clock, 'allocate', { v: 1, registrationId: id, round: 1, ...(actor.traceId ? { traceId: actor.traceId } : {}) }, allocateJobId(id, 1));
           await deps.audit.record(tx, actor, { action: 'registration.create', resourceType: 'registration', resourceId: id, registrationId: id, statusCode: 202 });
         });
       } catch (err) {

@@ -22,7 +22,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox<{ service: ReviewService; r
         response: { 200: Page(AllocationSchema, 'AllocationPage'), ...errorResponses(400, 403) },
       },
     },
-    async (req) => service.list(req.principal, req.query),
+    async (req) => service.list(actor(req), req.principal, req.query),
   );
 
   app.get(

@@ -1,5 +1,5 @@
 // Every transition of a registration after intake (DESIGN §4), with its ledger effect (§5).
-import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.js';
 import { allocations, householdMembers, registrations, type AllocationStatus, type RegistrationStatus } from '../../db/schema/index.js';
 import { amsterdamDate, type Clock } from '../../clock.js';
@@ -91,9 +91,10 @@ export function createReviewService(deps: ReviewDeps) {
     await repo.setAllocationStatus(tx, alloc.id, newStatus, { decidedAt: now, decidedBySub: actor.sub, reasonCiphertext: reason ? pii.encrypt(reason) : null });
   }
 
-  function requeue(tx: Tx, reg: RegistrationRow) {
+  function requeue(tx: Tx, reg: RegistrationRow, actor: Actor) {
     const round = reg.allocationRound + 1;
-    return { round, write: () => enqueueInTx(tx, clock, 'allocate', { v: 1, registrationId: reg.id, round }, allocateJobId(reg.id, round)) };
+    const payload = { v: 1 as const, registrationId: reg.id, round, ...(actor.traceId ? { traceId: actor.traceId } : {}) };
+    return { round, write: () => enqueueInTx(tx, clock, 'allocate', payload, allocateJobId(reg.id, round)) };
   }
 
   /** Loads an allocation and its registration, locked, if the caller may see it; else 404. */
@@ -161,11 +162,16 @@ export function createReviewService(deps: ReviewDeps) {
   }
 
   return {
-    async list(principal: Principal, q: { status?: AllocationStatus; municipality?: string; page: number; pageSize: number }) {
+    async list(actor: Actor, principal: Principal, q: { status?: AllocationStatus; municipality?: string; page: number; pageSize: number }) {
+      // The same rule as allocationVisible: a municipality sees the allocations of families it
+      // reported, and those made to it from approval on.
       const scope: SQL | undefined =
         principal.role === 'coordinator'
           ? undefined
-          : and(eq(allocations.municipality, principal.municipality ?? '-'), inArray(allocations.status, ['approved', 'accepted', 'declined']));
+          : or(
+              eq(registrations.reportingMunicipality, principal.municipality ?? '-'),
+              and(eq(allocations.municipality, principal.municipality ?? '-'), inArray(allocations.status, ['approved', 'accepted', 'declined'])),
+            );
       const where = and(scope, q.status ? eq(allocations.status, q.status) : undefined, q.municipality ? eq(allocations.municipality, q.municipality) : undefined);
       const [rows, [count]] = await Promise.all([
         db
@@ -177,9 +183,21 @@ export function createReviewService(deps: ReviewDeps) {
           .orderBy(asc(allocations.createdAt), asc(allocations.id))
           .limit(q.pageSize)
           .offset((q.page - 1) * q.pageSize),
-        db.select({ n: sql<number>`count(*)::int` }).from(allocations).where(where),
+        db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(allocations)
+          .innerJoin(registrations, eq(registrations.id, allocations.registrationId))
+          .where(where),
       ]);
-      const items = await Promise.all(rows.map((row) => allocationView(row.a, row.r, principal.role === 'coordinator')));
+      const items = await Promise.all(
+        rows.map((row) => allocationView(row.a, row.r, principal.role === 'coordinator' || row.r.reportingMunicipality === principal.municipality)),
+      );
+      // Family summaries and decrypted reasons are personal data: each one shown is logged.
+      await deps.audit.record(
+        db,
+        actor,
+        rows.map((row) => ({ action: 'allocation.read', resourceType: 'allocation', resourceId: row.a.id, registrationId: row.r.id })),
+      );
       return { items, page: q.page, pageSize: q.pageSize, total: count?.n ?? 0 };
     },
 
@@ -209,7 +227,7 @@ export function createReviewService(deps: ReviewDeps) {
         const { alloc, reg } = await lockAllocation(tx, principal, id);
         if (alloc.status !== 'proposed' || reg.status !== 'proposed') throw illegalTransition(`Only a proposed allocation can be rejected; this one is ${alloc.status}.`);
         await releaseActive(tx, reg, alloc, 'rejected', actor, reason, false);
-        const next = requeue(tx, reg);
+        const next = requeue(tx, reg, actor);
         await move(tx, actor, principal, reg, 'queued', 'rejected', { allocationId: alloc.id, municipality: alloc.municipality, reason, patch: { allocationRound: next.round } });
         await next.write();
         return alloc.id;
@@ -283,7 +301,7 @@ export function createReviewService(deps: ReviewDeps) {
       await commit(async (tx) => {
         const reg = await lockRegistration(tx, principal, registrationId);
         if (reg.status !== 'needs_attention') throw illegalTransition(`Only a registration that needs attention can be proposed again; this one is ${reg.status}.`);
-        const next = requeue(tx, reg);
+        const next = requeue(tx, reg, actor);
         await move(tx, actor, principal, reg, 'queued', 'requeued', { ...(reason ? { reason } : {}), patch: { allocationRound: next.round } });
         await next.write();
       }, true);

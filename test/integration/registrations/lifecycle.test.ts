@@ -179,3 +179,17 @@ describe('the life of a registration', () => {
     await expect409(await t.app.inject({ method: 'POST', url: `/api/v1/registrations/${id}/outcome`, headers: await asMunicipality('GM0363'), payload: { type: 'withdrawn' } }));
   });
 });
+
+describe('the ledger', () => {
+  it('is append-only: the database refuses UPDATE, DELETE and TRUNCATE on its movements', async () => {
+    const c = new pg.Client({ connectionString: t.databaseUrl });
+    await c.connect();
+    try {
+      for (const statement of ['update ledger_movements set units = 0', 'delete from ledger_movements', 'truncate ledger_movements']) {
+        await expect(c.query(statement)).rejects.toThrow(/append-only/);
+      }
+    } finally {
+      await c.end();
+    }
+  });
+});

@@ -290,12 +290,7 @@ describe('every read of personal data and every state change is logged with the 
     expect(bad.statusCode).toBe(400);
   });
 
-  // KNOWN GAP (src/modules/review/review-service.ts, list): GET /api/v1/allocations decrypts and
-  // returns every allocation's reason to the coordinator without a log row, while GET
-  // /api/v1/allocations/{id} logs allocation.read for the same data. Fix: record one
-  // allocation.read row per returned item that has a reason (as housing-service does per family).
-  // Then `it.fails` → `it`.
-  it.fails('logs the coordinator’s list of allocations, which shows the decrypted reasons', async () => {
+  it('logs the coordinator’s list of allocations, which shows the decrypted reasons', async () => {
     const list = await call('listAllocations', COORDINATOR, { url: '/api/v1/allocations?pageSize=200' });
     expect(list.res.json().items.some((i: { reason: string | null }) => i.reason !== null)).toBe(true);
     expect(list.rows.length).toBeGreaterThan(0);

@@ -93,9 +93,9 @@ const MATRIX: Record<string, Operation> = {
   listAllocations: {
     request: () => ({ url: '/api/v1/allocations?pageSize=200' }),
     contains: (b, f) => b.items.some((i) => i.id === f.allocationId),
-    // A municipality's list holds the allocations *to* it; the reporting municipality reaches
-    // its family's allocation through the registration (activeAllocationId) instead.
-    expect: { ...deny(...MUNICIPALITIES, 'coordinator'), 'municipality (reporting)': '200-', 'municipality (receiving, approved)': '200+', 'municipality (out of scope)': '200-', coordinator: '200+' },
+    // A municipality's list holds the allocations of families it reported and those made to it
+    // from approval on: the same rule as reading one allocation.
+    expect: { ...deny(...MUNICIPALITIES, 'coordinator'), 'municipality (reporting)': '200+', 'municipality (receiving, approved)': '200+', 'municipality (out of scope)': '200-', coordinator: '200+' },
   },
   getAllocation: {
     byId: true,
