@@ -1,7 +1,8 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import {
   allocations, distributionKeys, ledgerMovements, ledgerState, municipalities, municipalityLedger, periodCounters, periodKeyUnits, periods,
+  registrationEvents, registrations,
   type AllocationStatus,
 } from '../../db/schema/index.js';
 import { periodBounds } from './periods.js';
@@ -34,6 +35,19 @@ export function createAllocationRepository() {
     async keys(tx: DbOrTx, versions: number[]) {
       if (versions.length === 0) return [];
       return tx.select().from(distributionKeys).where(inArray(distributionKeys.version, versions));
+    },
+    /**
+     * Movements from `fromSeq` on (inclusive), oldest first, at most `limit`: what a cached engine
+     * built at an earlier seq has missed. Under the ledger lock every writer has committed, so
+     * this is exactly the set written since (sequence gaps come from rollbacks only).
+     */
+    async movementsFrom(tx: DbOrTx, fromSeq: number, limit: number) {
+      const result = await tx.execute(sql`
+        select seq::text as seq, kind, key_version, municipality, units, entitlement_delta
+        from ${ledgerMovements} where seq >= ${fromSeq} order by seq limit ${limit}`);
+      return (result as unknown as {
+        rows: Array<{ seq: string; kind: string; key_version: number | null; municipality: string | null; units: number; entitlement_delta: string | null }>;
+      }).rows.map((r) => ({ seq: Number(r.seq), kind: r.kind, keyVersion: r.key_version, municipality: r.municipality, units: r.units, entitlementDelta: r.entitlement_delta }));
     },
     /** Appends movements; returns the highest seq written (sequence values are never reused). */
     async appendMovements(tx: DbOrTx, rows: MovementInsert[]): Promise<number> {
@@ -165,6 +179,39 @@ export function createAllocationRepository() {
         .select({ municipality: allocations.municipality, status: allocations.status })
         .from(allocations)
         .where(and(eq(allocations.registrationId, registrationId), inArray(allocations.status, ['rejected', 'declined'])));
+    },
+    /**
+     * Other queued registrations, oldest first, row-locked; rows another transaction holds are
+     * skipped (never waited for), so a batch cannot deadlock with a job holding its own row.
+     */
+    async lockQueued(tx: DbOrTx, exceptId: string, limit: number) {
+      if (limit <= 0) return [];
+      return tx
+        .select()
+        .from(registrations)
+        .where(and(eq(registrations.status, 'queued'), ne(registrations.id, exceptId)))
+        .orderBy(asc(registrations.createdAt), asc(registrations.id))
+        .limit(limit)
+        .for('update', { skipLocked: true });
+    },
+    /** Refusals of several registrations in one statement (see refusedFor). */
+    async refusedForMany(tx: DbOrTx, registrationIds: string[]) {
+      const out = new Map<string, Array<{ municipality: string; status: AllocationStatus }>>();
+      if (registrationIds.length === 0) return out;
+      const rows = await tx
+        .select({ registrationId: allocations.registrationId, municipality: allocations.municipality, status: allocations.status })
+        .from(allocations)
+        .where(and(inArray(allocations.registrationId, registrationIds), inArray(allocations.status, ['rejected', 'declined'])));
+      for (const r of rows) {
+        const list = out.get(r.registrationId) ?? [];
+        list.push({ municipality: r.municipality, status: r.status });
+        out.set(r.registrationId, list);
+      }
+      return out;
+    },
+    /** History events of several registrations in one statement. */
+    async addEvents(tx: DbOrTx, rows: Array<typeof registrationEvents.$inferInsert>) {
+      if (rows.length > 0) await tx.insert(registrationEvents).values(rows);
     },
     async setAllocationStatus(tx: DbOrTx, id: string, status: AllocationStatus, patch: Partial<typeof allocations.$inferInsert> = {}) {
       await tx.update(allocations).set({ status, ...patch }).where(eq(allocations.id, id));

@@ -17,6 +17,9 @@ export interface AllocationSettings {
   networkTolerance: number;
 }
 
+/** Registrations one allocate job proposes at most, its own included (bounds the transaction). */
+const BATCH = 25;
+
 export function createAllocationService(deps: {
   db: Db;
   repo: AllocationRepository;
@@ -33,19 +36,28 @@ export function createAllocationService(deps: {
   // Period rows are never deleted: once one is seen committed, its insert can be skipped.
   const knownPeriods = new Set<string>();
 
-  /** Hard exclusions for this family now, each with its reason (the explanation lists them). */
-  async function exclusions(tx: Tx, reg: RegistrationRow, period: string, refused?: Awaited<ReturnType<AllocationRepository['refusedFor']>>): Promise<Exclusion[]> {
+  type Unavailable = Awaited<ReturnType<AllocationRepository['unavailable']>>;
+  type Refused = Awaited<ReturnType<AllocationRepository['refusedFor']>>;
+
+  /** Hard exclusions for this family, given its refusals and the municipalities unavailable now. */
+  function exclusionsFrom(reg: RegistrationRow, refused: Refused, unavailable: Unavailable): Exclusion[] {
     const out: Exclusion[] = [];
     if (settings.excludeReportingMunicipality) out.push({ code: reg.reportingMunicipality, reason: 'reporting_municipality' });
     for (const code of reg.excludedMunicipalities) out.push({ code, reason: 'family_exclusion' });
-    for (const r of refused ?? (await repo.refusedFor(tx, reg.id))) out.push({ code: r.municipality, reason: r.status === 'declined' ? 'declined_before' : 'rejected_before' });
+    for (const r of refused) out.push({ code: r.municipality, reason: r.status === 'declined' ? 'declined_before' : 'rejected_before' });
     const units = unitsOf(reg);
-    for (const m of await repo.unavailable(tx, period)) {
+    for (const m of unavailable) {
       if (!m.active) out.push({ code: m.code, reason: 'no_longer_exists' });
       else if (m.suspended) out.push({ code: m.code, reason: 'suspended' });
       else if (m.capacity !== null && m.used + units > m.capacity) out.push({ code: m.code, reason: 'at_capacity' });
     }
     return out;
+  }
+
+  /** Hard exclusions for this family now, each with its reason (the explanation lists them). */
+  async function exclusions(tx: Tx, reg: RegistrationRow, period: string, refused?: Refused): Promise<Exclusion[]> {
+    const r = refused ?? (await repo.refusedFor(tx, reg.id));
+    return exclusionsFrom(reg, r, await repo.unavailable(tx, period));
   }
 
   /** Counters and ledger for a new allocation (engine proposal or override), booked in `period`. */
@@ -63,11 +75,13 @@ export function createAllocationService(deps: {
       explanation: unknown;
       /** Further changes to the registration, written with the accrual fields in one update. */
       registrationPatch?: Parameters<RegistrationsRepository['update']>[2];
+      /** The period row is known to exist in this transaction already. */
+      periodKnown?: boolean;
     },
   ): Promise<string> {
     const allocationId = randomUUID();
     const now = clock.now();
-    if (!knownPeriods.has(opts.period) && (await repo.ensurePeriod(tx, opts.period))) knownPeriods.add(opts.period);
+    if (!opts.periodKnown && !knownPeriods.has(opts.period) && (await repo.ensurePeriod(tx, opts.period))) knownPeriods.add(opts.period);
     await session.book(decision, { period: opts.period, registrationId: reg.id, allocationId });
     await repo.insertAllocationCounted(tx, {
       id: allocationId,
@@ -100,9 +114,21 @@ export function createAllocationService(deps: {
     /**
      * The allocate job. Idempotent: it acts only on a registration still queued for this round,
      * under the registration's row lock, so a job delivered twice allocates once.
+     *
+     * Once it holds the ledger lock it also allocates up to BATCH − 1 other queued registrations
+     * (oldest first, rows another transaction holds skipped), in the same transaction: lock,
+     * commit and the unavailable municipalities are shared. Their own jobs then find them no
+     * longer queued and skip. Each allocation keeps its explanation, event, audit row, counters
+     * and movements exactly as if it had run alone.
      */
     async propose(payload: { registrationId: string; round: number }, traceId: string | null = null): Promise<'proposed' | 'needs_attention' | 'skipped'> {
       const actor = systemActor(traceId);
+      // Most jobs find their registration proposed already by an earlier job's batch: a plain
+      // read outside a transaction settles that in one statement. Only a registration queued for
+      // this round when read goes on to the locked check below; nothing moves a registration back
+      // into an earlier round, and every move into 'queued' sends a job of its own.
+      const peek = await deps.registrations.get(db, payload.registrationId);
+      if (!peek || peek.status !== 'queued' || peek.allocationRound !== payload.round) return 'skipped';
       return db.transaction(async (tx) => {
         const reg = await deps.registrations.get(tx, payload.registrationId, { forUpdate: true });
         if (!reg || reg.status !== 'queued' || reg.allocationRound !== payload.round) return 'skipped';
@@ -112,37 +138,59 @@ export function createAllocationService(deps: {
         // the ledger lock, so the lock is held for one statement less.
         const refused = await repo.refusedFor(tx, reg.id);
         const session = await deps.ledger.lock(tx);
-        const excluded = await exclusions(tx, reg, period, refused);
-        const decision = session.choose({
-          units: unitsOf(reg),
-          excluded,
-          network: reg.networkMunicipalities,
-          networkTolerance: settings.networkTolerance,
-          accrue: reg.accruedKeyVersion === null,
-        });
-        if (decision.kind === 'needs_attention') {
-          await deps.registrations.update(tx, reg.id, { status: 'needs_attention', updatedAt: now });
-          await deps.registrations.addEvent(tx, {
-            registrationId: reg.id, action: 'no_allowed_municipality', fromStatus: 'queued', toStatus: 'needs_attention',
+        const unavailable = await repo.unavailable(tx, period);
+        const others = await repo.lockQueued(tx, reg.id, BATCH - 1);
+        const refusedOf = await repo.refusedForMany(tx, others.map((o) => o.id));
+        const events: Array<Parameters<RegistrationsRepository['addEvent']>[1]> = [];
+        const audits: Array<{ action: string; resourceType: string; resourceId: string; registrationId: string }> = [];
+        let periodKnown = knownPeriods.has(period);
+
+        const one = async (r: RegistrationRow, rRefused: Refused): Promise<'proposed' | 'needs_attention'> => {
+          const decision = session.choose({
+            units: unitsOf(r),
+            excluded: exclusionsFrom(r, rRefused, unavailable),
+            network: r.networkMunicipalities,
+            networkTolerance: settings.networkTolerance,
+            accrue: r.accruedKeyVersion === null,
+          });
+          if (decision.kind === 'needs_attention') {
+            await deps.registrations.update(tx, r.id, { status: 'needs_attention', updatedAt: now });
+            events.push({
+              registrationId: r.id, action: 'no_allowed_municipality', fromStatus: 'queued', toStatus: 'needs_attention',
+              actorSub: actor.sub, actorRole: actor.role, actorMunicipality: null, at: now,
+            });
+            audits.push({ action: 'registration.needs_attention', resourceType: 'registration', resourceId: r.id, registrationId: r.id });
+            return 'needs_attention';
+          }
+          if (!periodKnown) {
+            if (await repo.ensurePeriod(tx, period)) knownPeriods.add(period);
+            periodKnown = true;
+          }
+          const allocationId = await bookAllocation(tx, session, r, decision, {
+            kind: 'engine',
+            status: 'proposed',
+            period,
+            actor,
+            explanation: decision.explanation,
+            registrationPatch: { status: 'proposed', updatedAt: now, ...(r.firstProposedAt ? {} : { firstProposedAt: now }) },
+            periodKnown: true,
+          });
+          // Capacity counts proposals: later families in this batch see this one's units.
+          const m = unavailable.find((u) => u.code === decision.code);
+          if (m) m.used += decision.units;
+          events.push({
+            registrationId: r.id, action: 'proposed', fromStatus: 'queued', toStatus: 'proposed', allocationId, municipality: decision.code,
             actorSub: actor.sub, actorRole: actor.role, actorMunicipality: null, at: now,
           });
-          await deps.audit.record(tx, actor, { action: 'registration.needs_attention', resourceType: 'registration', resourceId: reg.id, registrationId: reg.id });
-          return 'needs_attention';
-        }
-        const allocationId = await bookAllocation(tx, session, reg, decision, {
-          kind: 'engine',
-          status: 'proposed',
-          period,
-          actor,
-          explanation: decision.explanation,
-          registrationPatch: { status: 'proposed', updatedAt: now, ...(reg.firstProposedAt ? {} : { firstProposedAt: now }) },
-        });
-        await deps.registrations.addEvent(tx, {
-          registrationId: reg.id, action: 'proposed', fromStatus: 'queued', toStatus: 'proposed', allocationId, municipality: decision.code,
-          actorSub: actor.sub, actorRole: actor.role, actorMunicipality: null, at: now,
-        });
-        await deps.audit.record(tx, actor, { action: 'allocation.propose', resourceType: 'allocation', resourceId: allocationId, registrationId: reg.id });
-        return 'proposed';
+          audits.push({ action: 'allocation.propose', resourceType: 'allocation', resourceId: allocationId, registrationId: r.id });
+          return 'proposed';
+        };
+
+        const result = await one(reg, refused);
+        for (const o of others) await one(o, refusedOf.get(o.id) ?? []);
+        await repo.addEvents(tx, events);
+        await deps.audit.record(tx, actor, audits);
+        return result;
       });
     },
   };

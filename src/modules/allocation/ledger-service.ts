@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../../db/client.js';
-import { restoreLedger, type AllocationDecision, type ChoiceRequest, type Decision, type Ledger } from './engine/index.js';
+import { restoreLedger, type AllocationDecision, type LedgerMovementDelta, type ChoiceRequest, type Decision, type Ledger } from './engine/index.js';
 import type { AllocationRepository, MovementInsert } from './allocation-repository.js';
 
 /**
@@ -9,7 +9,9 @@ import type { AllocationRepository, MovementInsert } from './allocation-reposito
  * changes are serialised across any number of processes. Each change appends movements and sets
  * ledger_state.seq to the highest movement seq it wrote. Sequence values are never handed out
  * twice, even after a rollback, so a process whose cached engine was built at seq S can reuse it
- * exactly when the database still says S (and the same key version); otherwise it reloads.
+ * exactly when the database still says S (and the same key version). When the seq moved on under
+ * the same key version, it replays the movements after S (under the lock, exactly the missing
+ * ones); on a key change or anything unexpected it rebuilds the engine from the stored ledger.
  */
 export interface LedgerSession {
   readonly engine: Ledger;
@@ -28,11 +30,55 @@ export interface LedgerSession {
   ): Promise<void>;
 }
 
+/** Past this many movements behind, a cached engine is rebuilt rather than brought up to date. */
+const MAX_CATCH_UP = 2000;
+
 export function createLedgerService(deps: { repo: AllocationRepository }) {
   const { repo } = deps;
-  let cache: { seq: number; keyVersion: number; engine: Ledger } | undefined;
+  /**
+   * The engine as of `seq`. `committed`: its state was read from the database under the lock
+   * (committed whatever becomes of the transaction that read it). Otherwise it includes this
+   * process's own writes up to `seq`, valid only if that transaction committed, which the
+   * movement row numbered `seq` shows (numbers are never reused, so it exists only then).
+   */
+  let cache: { seq: number; keyVersion: number; engine: Ledger; committed: boolean } | undefined;
   // Key versions never change once written, so parsed weights are kept for the process's life.
   const keyCache = new Map<number, { version: number; weights: Map<string, bigint> }>();
+  const stats = { reused: 0, caughtUp: 0, loaded: 0 };
+
+  /**
+   * Brings the cached engine from its seq to `headSeq` by replaying the movements in between;
+   * false (engine untouched or to be discarded) when that is not certain to be exact.
+   */
+  async function catchUp(tx: DbOrTx, c: NonNullable<typeof cache>, headSeq: number): Promise<boolean> {
+    if (headSeq <= c.seq) return false;
+    const from = c.committed ? c.seq + 1 : c.seq;
+    const rows = await repo.movementsFrom(tx, from, MAX_CATCH_UP + 1);
+    if (!c.committed) {
+      // Our own last movement must be there: else our transaction rolled back.
+      if (rows[0]?.seq !== c.seq) return false;
+      rows.shift();
+    }
+    if (rows.length === 0 || rows.length > MAX_CATCH_UP || rows[rows.length - 1]!.seq !== headSeq) return false;
+    const deltas: LedgerMovementDelta[] = [];
+    for (const r of rows) {
+      if ((r.kind === 'allocation' || r.kind === 'release') && r.municipality !== null && r.keyVersion === null && r.entitlementDelta === null) {
+        deltas.push({ kind: 'allocated', code: r.municipality, units: r.units });
+      } else if (r.kind === 'accrual' && r.keyVersion !== null && r.municipality === null && r.entitlementDelta === null) {
+        deltas.push({ kind: 'accrued', keyVersion: r.keyVersion, units: r.units });
+      } else if ((r.kind === 'settlement' || r.kind === 'merge') && r.municipality !== null && r.entitlementDelta !== null && r.units === 0) {
+        deltas.push({ kind: 'carried', code: r.municipality, delta: r.entitlementDelta });
+      } else {
+        return false;
+      }
+    }
+    try {
+      c.engine.applyMovements(deltas);
+    } catch {
+      return false;
+    }
+    return true;
+  }
 
   async function load(tx: DbOrTx, keyVersion: number): Promise<Ledger> {
     // In turn: both run on the transaction's one connection (pg deprecates queued concurrent queries).
@@ -60,18 +106,26 @@ export function createLedgerService(deps: { repo: AllocationRepository }) {
     async lock(tx: DbOrTx): Promise<LedgerSession> {
       const head = await repo.lockLedger(tx);
       let engine: Ledger;
-      if (cache && cache.seq === head.seq && cache.keyVersion === head.keyVersion) {
-        engine = cache.engine;
+      const c = cache;
+      cache = undefined;
+      if (c && c.keyVersion === head.keyVersion && c.seq === head.seq) {
+        engine = c.engine;
+        stats.reused++;
+      } else if (c && c.keyVersion === head.keyVersion && (await catchUp(tx, c, head.seq))) {
+        engine = c.engine;
+        stats.caughtUp++;
       } else {
-        cache = undefined;
         engine = await load(tx, head.keyVersion);
+        stats.loaded++;
       }
+      // The state as of head.seq is committed: valid for the next transaction until we change it.
+      cache = { seq: head.seq, keyVersion: head.keyVersion, engine, committed: true };
       let lastSeq = head.seq;
       const remember = async (seq: number) => {
         lastSeq = Math.max(lastSeq, seq);
         await repo.setLedgerSeq(tx, lastSeq);
-        // Valid only once this transaction commits; until then the seq in the database differs.
-        cache = { seq: lastSeq, keyVersion: head.keyVersion, engine };
+        // Valid only once this transaction commits, which catchUp checks.
+        cache = { seq: lastSeq, keyVersion: head.keyVersion, engine, committed: false };
       };
       const write = async (rows: MovementInsert[]) => {
         try {
@@ -102,10 +156,11 @@ export function createLedgerService(deps: { repo: AllocationRepository }) {
             cache = undefined;
             throw err;
           }
+          cache = undefined;
           engine.commit(decision);
           lastSeq = Math.max(lastSeq, seq);
-          // Valid only once this transaction commits; until then the seq in the database differs.
-          cache = { seq: lastSeq, keyVersion: head.keyVersion, engine };
+          // Valid only once this transaction commits, which catchUp checks.
+          cache = { seq: lastSeq, keyVersion: head.keyVersion, engine, committed: false };
         },
         async release(code, units, ctx) {
           const rows: MovementInsert[] = [];
@@ -114,6 +169,7 @@ export function createLedgerService(deps: { repo: AllocationRepository }) {
             rows.push({ kind: 'accrual', period: ctx.period, keyVersion: ctx.withdraw.keyVersion, units: -units, registrationId: ctx.registrationId, allocationId: ctx.allocationId });
           }
           if (rows.length === 0) return;
+          cache = undefined;
           const seq = await write(rows);
           if (ctx.withdraw) await repo.addKeyUnits(tx, ctx.period, ctx.withdraw.keyVersion, -units);
           if (code) {
@@ -129,6 +185,10 @@ export function createLedgerService(deps: { repo: AllocationRepository }) {
     /** Forget the cached engine (after a key change or a settlement done elsewhere). */
     invalidate() {
       cache = undefined;
+    },
+    /** How each lock found its engine: reused as cached, brought up to date, or rebuilt. */
+    cacheStats() {
+      return { ...stats };
     },
   };
 }

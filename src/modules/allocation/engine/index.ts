@@ -37,6 +37,7 @@ export {
   type Explanation,
   type Ledger,
   type LedgerInit,
+  type LedgerMovementDelta,
   type LedgerSnapshot,
   type MunicipalitySnapshot,
   type MunicipalityInit,

@@ -298,6 +298,40 @@ describe('release', () => {
     expect(rebuilt.snapshot().municipalities).toEqual(snap.municipalities);
   });
 
+  it('replays movements written elsewhere exactly as a rebuild from the stored state would', () => {
+    const keys = [
+      { version: 1, weights: { A: 3, B: 1, C: 2 } },
+      { version: 2, weights: { A: 1, B: 1, C: 1 } },
+    ];
+    const stored = (units: Record<number, number>, rows: Array<{ code: string; allocated: number; carried?: string }>) =>
+      restoreLedger({ municipalities: rows, keys, currentKeyVersion: 2, unitsByKeyVersion: units });
+    const cached = stored({ 1: 3, 2: 1 }, [{ code: 'A', allocated: 2 }, { code: 'B', allocated: 1 }, { code: 'C', allocated: 1 }]);
+    const choice = cached.choose({ units: 1 });
+    cached.applyMovements([
+      { kind: 'accrued', keyVersion: 2, units: 2 },
+      { kind: 'allocated', code: 'C', units: 2 },
+      { kind: 'accrued', keyVersion: 1, units: -1 },
+      { kind: 'allocated', code: 'A', units: -1 },
+      { kind: 'carried', code: 'B', delta: '-1/3' },
+    ]);
+    const fresh = stored({ 1: 2, 2: 3 }, [{ code: 'A', allocated: 1 }, { code: 'B', allocated: 1, carried: '-1/3' }, { code: 'C', allocated: 3 }]);
+    expect(cached.snapshot().municipalities).toEqual(fresh.snapshot().municipalities);
+    expect(cached.choose({ units: 1 })).toMatchObject({ code: allocated(fresh.choose({ units: 1 })).code });
+    // A decision made before the movements is stale now.
+    expect(() => cached.commit(allocated(choice))).toThrow(/decision was made on revision/);
+  });
+
+  it('replays movements all or none', () => {
+    const l = ledgerOf({ A: 1, B: 1 });
+    l.allocate();
+    const before = l.snapshot();
+    expect(() => l.applyMovements([{ kind: 'allocated', code: 'A', units: 1 }, { kind: 'allocated', code: 'Q', units: 1 }])).toThrow(EngineInputError);
+    expect(() => l.applyMovements([{ kind: 'accrued', keyVersion: 1, units: -2 }])).toThrow(EngineInputError);
+    expect(() => l.applyMovements([{ kind: 'accrued', keyVersion: 9, units: 1 }])).toThrow(EngineInputError);
+    expect(() => l.applyMovements([{ kind: 'allocated', code: 'B', units: -1 }])).toThrow(EngineInputError);
+    expect(l.snapshot()).toEqual(before);
+  });
+
   it('refuses to release more than was allocated or accrued', () => {
     const l = ledgerOf({ A: 1, B: 1 });
     l.allocate();

@@ -22,6 +22,7 @@ import {
   type Explanation,
   type Ledger,
   type LedgerInit,
+  type LedgerMovementDelta,
   type LedgerSnapshot,
   type NetworkExplanation,
   type OverrideRequest,
@@ -460,6 +461,55 @@ class QuotaLedger implements Ledger {
         if (w !== 0n) this.setCarried(k, sub(this.carriedOf(k), reduce(n * w, key.T)));
       }
     }
+  }
+
+  applyMovements(movements: readonly LedgerMovementDelta[]): void {
+    if (movements.length === 0) return;
+    // Validate and net everything first, so a bad movement leaves the ledger untouched.
+    const dA = new Map<number, number>();
+    const dUnits = new Map<number, number>();
+    const dCarried = new Map<number, Rational>();
+    for (const m of movements) {
+      if (m.kind === 'allocated') {
+        if (!Number.isSafeInteger(m.units)) throw new EngineInputError('invalid_state', `allocated delta must be an integer, got ${String(m.units)}`);
+        const i = this.indexOfCode(m.code);
+        dA.set(i, (dA.get(i) ?? 0) + m.units);
+      } else if (m.kind === 'accrued') {
+        if (!Number.isSafeInteger(m.units)) throw new EngineInputError('invalid_state', `accrued units must be an integer, got ${String(m.units)}`);
+        if (!this.history.has(m.keyVersion)) throw new EngineInputError('unknown_key_version', `key version ${m.keyVersion} is unknown to this ledger`);
+        dUnits.set(m.keyVersion, (dUnits.get(m.keyVersion) ?? 0) + m.units);
+      } else {
+        const i = this.indexOfCode(m.code);
+        dCarried.set(i, add(dCarried.get(i) ?? ZERO, toCarried(m.delta)));
+      }
+    }
+    for (const [i, d] of dA) {
+      const next = (this.A[i] as number) + d;
+      if (next < 0) throw new EngineInputError('release_exceeds_ledger', `${this.codes[i]} would have ${next} unit(s) allocated`);
+    }
+    for (const [v, d] of dUnits) {
+      const accrued = v === this.key.version ? this.tau : (this.unitsByVersion.get(v) ?? 0);
+      if (accrued + d < 0) throw new EngineInputError('release_exceeds_ledger', `key version ${v} would have ${accrued + d} unit(s) accrued`);
+    }
+    for (const [i, d] of dA) this.A[i] = (this.A[i] as number) + d;
+    for (const [v, d] of dUnits) {
+      if (d === 0) continue;
+      if (v === this.key.version) {
+        this.tau += d;
+        continue;
+      }
+      // Units of an earlier key live in the carried values, as restoreLedger folds them.
+      this.unitsByVersion.set(v, (this.unitsByVersion.get(v) ?? 0) + d);
+      const key = this.history.get(v) as KeyData;
+      const n = BigInt(d);
+      for (let k = 0; k < this.n; k++) {
+        const w = key.W[k] as bigint;
+        if (w !== 0n) this.setCarried(k, add(this.carriedOf(k), reduce(n * w, key.T)));
+      }
+    }
+    for (const [i, d] of dCarried) this.setCarried(i, add(this.carriedOf(i), d));
+    this.rebuild();
+    this.rev++;
   }
 
   entitlementOf(code: string): Rational {

@@ -197,6 +197,12 @@ export interface LedgerSnapshot {
   readonly municipalities: readonly MunicipalitySnapshot[];
 }
 
+/** One stored ledger movement, as `Ledger.applyMovements` replays it. */
+export type LedgerMovementDelta =
+  | { readonly kind: 'allocated'; readonly code: string; readonly units: number }
+  | { readonly kind: 'accrued'; readonly keyVersion: number; readonly units: number }
+  | { readonly kind: 'carried'; readonly code: string; readonly delta: Rational | string };
+
 export interface Ledger {
   readonly keyVersion: number;
   /** Increases with every state change. */
@@ -216,6 +222,13 @@ export interface Ledger {
    * before transfer whose proposal had already been rejected holds no unit any more.
    */
   withdraw(units: number, keyVersion: number): void;
+  /**
+   * Replays stored movements written elsewhere (another process's allocations, releases,
+   * accruals, settlements), all or none: a cached ledger catches up without a rebuild from the
+   * stored state. Throws (and changes nothing) on an unknown code or key version, or when A or
+   * the units under a key version would go negative.
+   */
+  applyMovements(movements: readonly LedgerMovementDelta[]): void;
   entitlementOf(code: string): Rational;
   allocatedOf(code: string): number;
   snapshot(): LedgerSnapshot;
