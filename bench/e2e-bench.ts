@@ -25,6 +25,7 @@
  * Writes bench/RESULTS.md, section "## End-to-end", leaving every other section as it was.
  * Exits 1 when a run goes wrong (errors, lost or doubled registrations), not for a missed target.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, release, totalmem } from 'node:os';
@@ -545,7 +546,60 @@ function fmtCpu(c: CpuSplit): string {
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
 const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 
-function report(o: { started: Date; machine: string; load: [number, number]; bare: BareInsert[]; rows: Row[]; soak: Soak | undefined; profile: IntakeProfile }): string {
+/**
+ * Why the ratios are what they are: the figures of this run, and what CPU profiles of the api and
+ * a worker under load (node --cpu-prof, 2026-11-30) showed about where that CPU goes.
+ */
+function whyText(o: { bare: BareInsert[]; rows: Row[] }, intake: number, bareInsertPerSec: number): string[] {
+  const mid = o.rows[Math.floor(o.rows.length / 2)]!;
+  const bareCpu = o.bare[o.bare.length - 1]!.cpu;
+  const one = o.rows.find((r) => r.workers === 1) ?? o.rows[0]!;
+  const most = o.rows[o.rows.length - 1]!;
+  return [
+    '### Why the ratios are low, and what would raise them',
+    '',
+    `**Intake (${f0(intake)} against ${f0(bareInsertPerSec)}/s).** A registration costs ${f2(mid.intakeCpu.app)} ms of CPU in the api process and ` +
+      `${f2(mid.intakeCpu.postgres)} ms in PostgreSQL; the bare route ${f2(bareCpu.app)} and ${f2(bareCpu.postgres)}. The api is one Node thread, ` +
+      `so it stops near 1000 ÷ ${f2(mid.intakeCpu.app)} ≈ ${f0(1000 / mid.intakeCpu.app)}/s whatever PostgreSQL does, and that is what was measured. ` +
+      'The intake profile below counts the SQL statements per registration (the bare route: 1): two checks before the transaction ' +
+      '(municipality codes, BSN claims), BEGIN, six INSERTs (registration, members, claims, event, outbox, audit), COMMIT, a re-read of the row ' +
+      'for the answer, and the relay\'s select and per-row UPDATE of the outbox. A CPU profile of the api at saturation puts about 20% of its ' +
+      'time in the kernel writing to loopback TCP sockets (one writev per statement), 10–25% in drizzle building each query anew ' +
+      '(`sqlToQuery`, `is()`), about 10% in pg\'s protocol parsing, 6% in JWT verification (WebCrypto HMAC), and 2% in `amsterdamDate`, which ' +
+      'builds a new Intl.DateTimeFormat on every call. Half of a bare insert (one statement, no auth, no encryption) is out of reach for a ' +
+      'registration that must write seven rows, an audit line and an outbox row; what would move it most, in order: (1) the six INSERTs as one ' +
+      'statement (data-modifying CTE), which also makes BEGIN/COMMIT unnecessary, and the answer built from the inserted values instead of a ' +
+      're-read — 13 statements become 4; (2) the relay sending a batch with one `addBulk` and one `UPDATE … WHERE id = ANY(…)` instead of a ' +
+      'statement and a Redis call per row; (3) the municipality check from an in-memory set (342 rows, changed only by an import) and the BSN ' +
+      'claim check inside the insert statement; (4) prepared statements for the fixed-shape queries (drizzle `.prepare()`); (5) a cached ' +
+      'Intl.DateTimeFormat in src/clock.ts and a short cache of verified tokens; (6) PostgreSQL over its Unix socket instead of TCP: one run ' +
+      'on this machine gave 286 instead of 217 registrations/s and 288 instead of 236 proposals/s (`BENCH_PG_ADMIN_URL` with `?host=/var/run/postgresql`); ' +
+      '(7) more api processes, which the design allows, once PostgreSQL has cores of its own.',
+    '',
+    `**Proposals (${f0(one.drain.perSec)}/s with 1 worker against a bare job\'s ${f0(one.bareJobPerSec)}; ${f0(most.drain.perSec)}/s with ${most.workers}).** ` +
+      'An allocate job now proposes up to 25 queued registrations under one ledger lock (commit 31f68c8), so with a backlog the lock is ' +
+      `no longer the limit; CPU is. A proposal costs ${f2(one.drainCpu.app)} ms of worker CPU, ${f2(one.drainCpu.postgres)} ms in PostgreSQL and ` +
+      `${f2(one.drainCpu.redis)} ms in Redis — ${f2(cpuTotal(one.drainCpu))} ms in all, a ceiling of ${f0(2000 / cpuTotal(one.drainCpu))}/s on 2 cores — against ` +
+      `${f2(cpuTotal(one.bareJobCpu))} ms for a bare job. A CPU profile of a worker draining a backlog (after 31f68c8) puts about 28% of its time in the ` +
+      'kernel writing to loopback TCP sockets (one writev per statement), 20–30% in drizzle building queries, and 9% in BullMQ completing jobs: every ' +
+      'registration still has its own job, and most of them find their registration proposed by another job\'s batch and only skip. More worker ' +
+      `processes cost more per proposal (${f2(one.drainCpu.app)} ms of app CPU with 1 worker, ${f2(most.drainCpu.app)} with ${most.workers}): more jobs ` +
+      'contend for the same backlog, and each process catches its cached engine up on the others\' movements. What would raise it: the ' +
+      'per-allocation writes of a batch as multi-row statements (allocations, movements, counters, as events and audit rows already are), prepared ' +
+      'statements, PostgreSQL over its Unix socket, and not running the jobs of registrations that another job\'s batch already proposed.',
+    '',
+    `**Lag at ${RATE}/s** meets the target on a quiet machine (p99 ${o.rows.map((r) => `${f0(r.fixedLag.p99)} ms with ${r.workers}`).join(', ')}), ` +
+      `but not with much headroom: intake and proposal together cost ${o.rows.map((r) => f1(cpuTotal(r.fixedCpu))).join(', ')} ms of CPU per registration ` +
+      'at that rate (more than at saturation: between requests the cores idle, and every statement pays for waking the other side), so ' +
+      `${RATE}/s takes most of a core of the two. In a run at 18:39 UTC on 2026-11-30, with other work on the machine using one core, the p99 lag ` +
+      'was 1.1–2.7 s.',
+    '',
+    '**At saturation** the api takes what it can and the workers starve: proposals drop to a quarter of the drain rate while intake ' +
+      'runs flat out, so the backlog (and the lag) grows for as long as the burst lasts. Nothing is lost; the backlog drains afterwards.',
+  ];
+}
+
+function report(o: { started: Date; commit: string; machine: string; load: [number, number]; bare: BareInsert[]; rows: Row[]; soak: Soak | undefined; profile: IntakeProfile }): string {
   const bareInsertPerSec = o.bare.reduce((a, b) => a + b.okPerSec, 0) / o.bare.length;
   const intakes = o.rows.map((r) => r.intakeAlone.okPerSec).sort((a, b) => a - b);
   const intake = intakes[Math.floor(intakes.length / 2)]!;
@@ -553,7 +607,7 @@ function report(o: { started: Date; machine: string; load: [number, number]; bar
   const lines: string[] = [];
   const cmd = `npx tsx bench/e2e-bench.ts --workers ${WORKER_COUNTS.join(',')} --rate ${RATE} --seconds ${SECONDS} --connections ${CONNECTIONS} --soak-seconds ${SOAK_SECONDS} --soak-rate ${SOAK_RATE}`;
   lines.push(SECTION, '');
-  lines.push(`\`${cmd}\`, run ${o.started.toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
+  lines.push(`\`${cmd}\`, run ${o.started.toISOString().slice(0, 16).replace('T', ' ')} UTC at commit ${o.commit}.`);
   lines.push(`Machine: ${o.machine} 1-minute load average ${o.load[0].toFixed(1)} before, ${o.load[1].toFixed(1)} after (other work on a shared machine makes every figure noisy).`);
   lines.push(
     `Each worker count on a fresh database and BullMQ prefix; api and workers are \`node --import tsx\` processes with LOG_LEVEL=warn and the default pool (10) and worker concurrency (4); load from a process of its own: autocannon with ${CONNECTIONS} connections when saturating, a paced open-loop sender at a fixed rate (autocannon's rate limit sends each second's quota as one burst); ${SECONDS} s per phase after ${WARMUP_SECONDS} s of warm-up. Every request is a new, valid family (3 new BSNs). Latency is the client's (request written → last byte), over 2xx answers; lag is registrations.created_at → the allocation's created_at.`,
@@ -589,13 +643,16 @@ function report(o: { started: Date; machine: string; load: [number, number]; bar
   lines.push('');
   lines.push('| What | App | PostgreSQL | Redis | Load generator | Total | Ceiling, 2 cores (/s) | Ceiling, one app thread (/s) | Measured (/s) | Other work meanwhile (cores) |');
   lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  const cpuRow = (what: string, c: CpuSplit, measured: number, appThreads = 1) =>
-    lines.push(`| ${what} | ${f2(c.app)} | ${f2(c.postgres)} | ${f2(c.redis)} | ${f2(c.load)} | ${f2(cpuTotal(c))} | ${f0(2000 / cpuTotal(c))} | ${f0((1000 * appThreads) / c.app)} | ${f0(measured)} | ${f2(c.otherCores)} |`);
+  const cpuRow = (what: string, c: CpuSplit, measured: number, appThreads: number | undefined = 1) =>
+    lines.push(
+      `| ${what} | ${f2(c.app)} | ${f2(c.postgres)} | ${f2(c.redis)} | ${f2(c.load)} | ${f2(cpuTotal(c))} | ` +
+        `${appThreads === undefined ? '–' : f0(2000 / cpuTotal(c))} | ${appThreads === undefined ? '–' : f0((1000 * appThreads) / c.app)} | ${f0(measured)} | ${f2(c.otherCores)} |`,
+    );
   o.bare.forEach((b, i) => cpuRow(`Bare insert (${i === 0 ? 'before' : 'after'}), per request`, b.cpu, b.okPerSec));
   for (const r of o.rows) cpuRow(`Intake, api alone (${r.workers}w run), per registration`, r.intakeCpu, r.intakeAlone.okPerSec);
   for (const r of o.rows) cpuRow(`Bare job, ${r.workers} process(es), per job`, r.bareJobCpu, r.bareJobPerSec, r.workers);
   for (const r of o.rows) cpuRow(`Drain, ${r.workers} worker(s), per proposal`, r.drainCpu, r.drain.perSec, r.workers);
-  for (const r of o.rows) cpuRow(`${RATE}/s offered, ${r.workers} worker(s), per registration (intake and proposal)`, r.fixedCpu, r.fixed.okPerSec, r.workers + 1);
+  for (const r of o.rows) cpuRow(`${RATE}/s offered, ${r.workers} worker(s), per registration (intake and proposal)`, r.fixedCpu, r.fixed.okPerSec, undefined);
   lines.push('');
   const n = o.profile.statements.reduce((a, x) => a + x.perRegistration, 0);
   lines.push(
@@ -622,6 +679,8 @@ function report(o: { started: Date; machine: string; load: [number, number]; bar
     o.soak.processes.forEach((p, k) => lines.push(`| ${p.name} | ${picked.map((x) => f0(x.v[k]!)).join(' | ')} |`));
     lines.push('');
   }
+  lines.push(...whyText(o, intake, bareInsertPerSec));
+  lines.push('');
   return lines.join('\n');
 }
 
@@ -641,8 +700,20 @@ function writeSection(body: string) {
   writeFileSync(RESULTS, out);
 }
 
+/** The commit the service code came from, marked when the working tree differs from it. */
+function gitCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'migrations'], { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head} (src/ with uncommitted changes)` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
 async function main() {
   const started = new Date();
+  const commit = gitCommit();
   const loadBefore = loadavg()[0]!;
   log(`End-to-end bench: workers ${WORKER_COUNTS.join(', ')}; ${SECONDS} s phases; fixed rate ${RATE}/s; soak ${SOAK_SECONDS} s at ${SOAK_RATE}/s`);
   const description = await machine();
@@ -653,7 +724,7 @@ async function main() {
   for (const n of WORKER_COUNTS) rows.push(await runWorkers(n));
   bare.push(await bareInsert('after'));
   const soakResult = SOAK_SECONDS > 0 ? await soak() : undefined;
-  const text = report({ started, machine: description, load: [loadBefore, loadavg()[0]!], bare, rows, soak: soakResult, profile });
+  const text = report({ started, commit, machine: description, load: [loadBefore, loadavg()[0]!], bare, rows, soak: soakResult, profile });
   log(`\n${text}`);
   if (problems.length > 0) {
     log(`\nPROBLEMS:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
