@@ -560,16 +560,16 @@ function whyText(o: { bare: BareInsert[]; rows: Row[] }, intake: number, bareIns
     '',
     `**Intake (${f0(intake)} against ${f0(bareInsertPerSec)}/s).** A registration costs ${f2(mid.intakeCpu.app)} ms of CPU in the api process and ` +
       `${f2(mid.intakeCpu.postgres)} ms in PostgreSQL; the bare route ${f2(bareCpu.app)} and ${f2(bareCpu.postgres)}. The api is one Node thread, ` +
-      `so it stops near 1000 ÷ ${f2(mid.intakeCpu.app)} ≈ ${f0(1000 / mid.intakeCpu.app)}/s whatever PostgreSQL does, and that is what was measured. ` +
+      `so it stops near 1000 ÷ ${f2(mid.intakeCpu.app)} ≈ ${f0(1000 / mid.intakeCpu.app)}/s whatever PostgreSQL does (measured: ${f0(mid.intakeAlone.okPerSec)}/s). ` +
       'The intake profile below counts the SQL statements per registration (the bare route: 1): two checks before the transaction ' +
       '(municipality codes, BSN claims), BEGIN, six INSERTs (registration, members, claims, event, outbox, audit), COMMIT, a re-read of the row ' +
       'for the answer, and the relay\'s select and per-row UPDATE of the outbox. A CPU profile of the api at saturation puts about 20% of its ' +
-      'time in the kernel writing to loopback TCP sockets (one writev per statement), 10–25% in drizzle building each query anew ' +
-      '(`sqlToQuery`, `is()`), about 10% in pg\'s protocol parsing, 6% in JWT verification (WebCrypto HMAC), and 2% in `amsterdamDate`, which ' +
-      'builds a new Intl.DateTimeFormat on every call. Half of a bare insert (one statement, no auth, no encryption) is out of reach for a ' +
+      'time in the kernel writing to loopback TCP sockets (one writev per statement), 15–25% in drizzle building each query anew ' +
+      '(`sqlToQuery`, `is()`), about 10% in pg\'s protocol parsing, 6% in JWT verification (WebCrypto HMAC), and a few per cent in ' +
+      '`amsterdamDate`, which builds a new Intl.DateTimeFormat on every call. Half of a bare insert (one statement, no auth, no encryption) is out of reach for a ' +
       'registration that must write seven rows, an audit line and an outbox row; what would move it most, in order: (1) the six INSERTs as one ' +
       'statement (data-modifying CTE), which also makes BEGIN/COMMIT unnecessary, and the answer built from the inserted values instead of a ' +
-      're-read — 13 statements become 4; (2) the relay sending a batch with one `addBulk` and one `UPDATE … WHERE id = ANY(…)` instead of a ' +
+      're-read — 13 statements become about 4; (2) the relay sending a batch with one `addBulk` and one `UPDATE … WHERE id = ANY(…)` instead of a ' +
       'statement and a Redis call per row; (3) the municipality check from an in-memory set (342 rows, changed only by an import) and the BSN ' +
       'claim check inside the insert statement; (4) prepared statements for the fixed-shape queries (drizzle `.prepare()`); (5) a cached ' +
       'Intl.DateTimeFormat in src/clock.ts and a short cache of verified tokens; (6) PostgreSQL over its Unix socket instead of TCP: one run ' +
@@ -583,8 +583,8 @@ function whyText(o: { bare: BareInsert[]; rows: Row[] }, intake: number, bareIns
       `${f2(cpuTotal(one.bareJobCpu))} ms for a bare job. A CPU profile of a worker draining a backlog (after 31f68c8) puts about 28% of its time in the ` +
       'kernel writing to loopback TCP sockets (one writev per statement), 20–30% in drizzle building queries, and 9% in BullMQ completing jobs: every ' +
       'registration still has its own job, and most of them find their registration proposed by another job\'s batch and only skip. More worker ' +
-      `processes cost more per proposal (${f2(one.drainCpu.app)} ms of app CPU with 1 worker, ${f2(most.drainCpu.app)} with ${most.workers}): more jobs ` +
-      'contend for the same backlog, and each process catches its cached engine up on the others\' movements. What would raise it: the ' +
+      `processes cost more per proposal (${f2(one.drainCpu.app)} ms of app CPU with 1 worker, ${f2(most.drainCpu.app)} with ${most.workers}): more processes ` +
+      'fetch and skip jobs of the same backlog, and each process catches its cached engine up on the others\' movements. What would raise it: the ' +
       'per-allocation writes of a batch as multi-row statements (allocations, movements, counters, as events and audit rows already are), prepared ' +
       'statements, PostgreSQL over its Unix socket, and not running the jobs of registrations that another job\'s batch already proposed.',
     '',
@@ -594,8 +594,9 @@ function whyText(o: { bare: BareInsert[]; rows: Row[] }, intake: number, bareIns
       `${RATE}/s takes most of a core of the two. In a run at 18:39 UTC on 2026-11-30, with other work on the machine using one core, the p99 lag ` +
       'was 1.1–2.7 s.',
     '',
-    '**At saturation** the api takes what it can and the workers starve: proposals drop to a quarter of the drain rate while intake ' +
-      'runs flat out, so the backlog (and the lag) grows for as long as the burst lasts. Nothing is lost; the backlog drains afterwards.',
+    `**At saturation** the api takes what it can and the workers starve: proposals drop to ${o.rows.map((r) => f0(r.saturatedProposalsPerSec)).join(', ')}/s ` +
+      `(drain: ${o.rows.map((r) => f0(r.drain.perSec)).join(', ')}/s) while intake runs flat out, so the backlog (and the lag) grows for as long as ` +
+      'the burst lasts. Nothing is lost; the backlog drains afterwards.',
   ];
 }
 
