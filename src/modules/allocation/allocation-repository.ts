@@ -102,6 +102,88 @@ export function createAllocationRepository() {
       return Number(seq);
     },
     /**
+     * Writes a whole batch of engine proposals in one statement: their movements (accrual and
+     * allocation, in order), the units under each key, A per municipality, the ledger head's seq,
+     * the allocation rows, the proposed counters, and the registrations (proposed or
+     * needs_attention, accrual fields set once). Per-municipality and per-key sums are added once
+     * each: an ON CONFLICT or UPDATE … FROM may touch a row only once per statement. The inputs go
+     * as JSON (jsonb_to_recordset), which node-postgres and PGlite bind alike. Returns the highest
+     * movement seq written, or null when no registration was proposed.
+     */
+    async writeProposals(
+      tx: DbOrTx,
+      b: {
+        period: string;
+        now: Date;
+        actorSub: string;
+        proposals: Array<{
+          allocationId: string; registrationId: string; municipality: string; units: number; keyVersion: number; accrue: boolean;
+          firstProposal: boolean; explanation: unknown;
+        }>;
+        needsAttention: string[];
+      },
+    ): Promise<number | null> {
+      const movements: Array<{ kind: string; kv: number | null; mu: string | null; units: number; reg: string; alloc: string; }> = [];
+      const byMunicipality = new Map<string, number>();
+      const byKey = new Map<number, number>();
+      for (const p of b.proposals) {
+        if (p.accrue) {
+          movements.push({ kind: 'accrual', kv: p.keyVersion, mu: null, units: p.units, reg: p.registrationId, alloc: p.allocationId });
+          byKey.set(p.keyVersion, (byKey.get(p.keyVersion) ?? 0) + p.units);
+        }
+        movements.push({ kind: 'allocation', kv: null, mu: p.municipality, units: p.units, reg: p.registrationId, alloc: p.allocationId });
+        byMunicipality.set(p.municipality, (byMunicipality.get(p.municipality) ?? 0) + p.units);
+      }
+      const json = (v: unknown) => JSON.stringify(v);
+      const now = b.now.toISOString();
+      const result = await tx.execute(sql`
+        with m as (
+          insert into ${ledgerMovements} (kind, period, key_version, municipality, units, registration_id, allocation_id)
+          select t.kind, ${b.period}, t.kv, t.mu, t.units, t.reg, t.alloc
+          from jsonb_to_recordset(${json(movements.map((mv, ord) => ({ ...mv, ord })))}::jsonb) as t(kind text, kv int, mu text, units int, reg uuid, alloc uuid, ord int)
+          order by t.ord
+          returning seq
+        ), s as (select max(seq) as seq from m),
+        k as (
+          insert into ${periodKeyUnits} (period, key_version, units)
+          select ${b.period}, t.kv, t.units from jsonb_to_recordset(${json([...byKey].map(([kv, units]) => ({ kv, units })))}::jsonb) as t(kv int, units int)
+          on conflict (period, key_version) do update set units = ${periodKeyUnits}.units + excluded.units
+        ), per_municipality as (
+          select t.mu, t.units from jsonb_to_recordset(${json([...byMunicipality].map(([mu, units]) => ({ mu, units })))}::jsonb) as t(mu text, units int)
+        ), a as (
+          update ${municipalityLedger} l set allocated = l.allocated + p.units, updated_seq = (select seq from s)
+          from per_municipality p where l.municipality = p.mu
+        ), h as (
+          update ${ledgerState} set seq = greatest(${ledgerState}.seq, (select seq from s)) where id = 1
+        ), al as (
+          insert into ${allocations} (id, registration_id, municipality, status, kind, units, key_version, period, explanation, created_at, created_by_sub)
+          select t.id, t.reg, t.mu, 'proposed', 'engine', t.units, t.kv, ${b.period}, t.explanation, ${now}::timestamptz, ${b.actorSub}
+          from jsonb_to_recordset(${json(b.proposals.map((p) => ({ id: p.allocationId, reg: p.registrationId, mu: p.municipality, units: p.units, kv: p.keyVersion, explanation: p.explanation })))}::jsonb)
+            as t(id uuid, reg uuid, mu text, units int, kv int, explanation jsonb)
+        ), c as (
+          insert into ${periodCounters} (period, municipality, proposed, approved, realised)
+          select ${b.period}, p.mu, p.units, 0, 0 from per_municipality p
+          on conflict (period, municipality) do update set proposed = ${periodCounters}.proposed + excluded.proposed
+        ), r as (
+          update ${registrations} g set
+            status = t.status,
+            updated_at = ${now}::timestamptz,
+            first_proposed_at = case when t.first then ${now}::timestamptz else g.first_proposed_at end,
+            accrued_key_version = case when t.accrue then t.kv else g.accrued_key_version end,
+            accrued_period = case when t.accrue then ${b.period} else g.accrued_period end,
+            accrued_units = case when t.accrue then t.units else g.accrued_units end
+          from jsonb_to_recordset(${json([
+            ...b.proposals.map((p) => ({ id: p.registrationId, status: 'proposed', first: p.firstProposal, accrue: p.accrue, kv: p.keyVersion, units: p.units })),
+            ...b.needsAttention.map((id) => ({ id, status: 'needs_attention', first: false, accrue: false })),
+          ])}::jsonb) as t(id uuid, status text, first boolean, accrue boolean, kv int, units int)
+          where g.id = t.id
+        )
+        select seq::text as seq from s`);
+      const seq = (result as unknown as { rows: Array<{ seq: string | null }> }).rows[0]?.seq;
+      if (b.proposals.length > 0 && (seq === null || seq === undefined)) throw new Error('booking proposals wrote no movement');
+      return seq === null || seq === undefined ? null : Number(seq);
+    },
+    /**
      * Makes sure the period row exists. True when it already existed (committed by someone), so
      * the caller may skip this statement for that period from now on; an insert of our own is
      * not final until our transaction commits.

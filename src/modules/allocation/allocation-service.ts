@@ -35,6 +35,21 @@ export function createAllocationService(deps: {
   const unitsOf = (r: RegistrationRow) => (settings.unit === 'persons' ? r.adults + r.children : 1);
   // Period rows are never deleted: once one is seen committed, its insert can be skipped.
   const knownPeriods = new Set<string>();
+  /**
+   * Registration rounds this process proposed (or sent to the coordinator) in a committed batch.
+   * Nothing moves a registration back into a round it left, so their jobs may skip without a read.
+   * Bounded: past the limit the oldest are forgotten, and their jobs fall back to the read.
+   */
+  const settledRounds = new Set<string>();
+  const SETTLED_ROUNDS_KEPT = 10_000;
+  const roundKey = (registrationId: string, round: number) => `${registrationId}:${round}`;
+  function rememberSettled(keys: string[]) {
+    for (const k of keys) settledRounds.add(k);
+    for (const k of settledRounds) {
+      if (settledRounds.size <= SETTLED_ROUNDS_KEPT) break;
+      settledRounds.delete(k);
+    }
+  }
 
   type Unavailable = Awaited<ReturnType<AllocationRepository['unavailable']>>;
   type Refused = Awaited<ReturnType<AllocationRepository['refusedFor']>>;
@@ -75,13 +90,11 @@ export function createAllocationService(deps: {
       explanation: unknown;
       /** Further changes to the registration, written with the accrual fields in one update. */
       registrationPatch?: Parameters<RegistrationsRepository['update']>[2];
-      /** The period row is known to exist in this transaction already. */
-      periodKnown?: boolean;
     },
   ): Promise<string> {
     const allocationId = randomUUID();
     const now = clock.now();
-    if (!opts.periodKnown && !knownPeriods.has(opts.period) && (await repo.ensurePeriod(tx, opts.period))) knownPeriods.add(opts.period);
+    if (!knownPeriods.has(opts.period) && (await repo.ensurePeriod(tx, opts.period))) knownPeriods.add(opts.period);
     await session.book(decision, { period: opts.period, registrationId: reg.id, allocationId });
     await repo.insertAllocationCounted(tx, {
       id: allocationId,
@@ -117,19 +130,23 @@ export function createAllocationService(deps: {
      *
      * Once it holds the ledger lock it also allocates up to BATCH − 1 other queued registrations
      * (oldest first, rows another transaction holds skipped), in the same transaction: lock,
-     * commit and the unavailable municipalities are shared. Their own jobs then find them no
-     * longer queued and skip. Each allocation keeps its explanation, event, audit row, counters
+     * commit and the unavailable municipalities are shared, and the batch's writes go out as one
+     * statement (plus one for history events and one for audit rows). Their own jobs then find
+     * them no longer queued and skip. Each allocation keeps its explanation, event, audit row, counters
      * and movements exactly as if it had run alone.
      */
     async propose(payload: { registrationId: string; round: number }, traceId: string | null = null): Promise<'proposed' | 'needs_attention' | 'skipped'> {
       const actor = systemActor(traceId);
-      // Most jobs find their registration proposed already by an earlier job's batch: a plain
-      // read outside a transaction settles that in one statement. Only a registration queued for
+      // Most jobs find their registration proposed already by an earlier job's batch: this
+      // process's own batches are remembered, and a plain read outside a transaction settles
+      // the rest in one statement. Only a registration queued for
       // this round when read goes on to the locked check below; nothing moves a registration back
       // into an earlier round, and every move into 'queued' sends a job of its own.
+      if (settledRounds.has(roundKey(payload.registrationId, payload.round))) return 'skipped';
       const peek = await deps.registrations.get(db, payload.registrationId);
       if (!peek || peek.status !== 'queued' || peek.allocationRound !== payload.round) return 'skipped';
-      return db.transaction(async (tx) => {
+      let settled: string[] = [];
+      const outcome = await db.transaction(async (tx) => {
         const reg = await deps.registrations.get(tx, payload.registrationId, { forUpdate: true });
         if (!reg || reg.status !== 'queued' || reg.allocationRound !== payload.round) return 'skipped';
         const now = clock.now();
@@ -143,9 +160,12 @@ export function createAllocationService(deps: {
         const refusedOf = await repo.refusedForMany(tx, others.map((o) => o.id));
         const events: Array<Parameters<RegistrationsRepository['addEvent']>[1]> = [];
         const audits: Array<{ action: string; resourceType: string; resourceId: string; registrationId: string }> = [];
-        let periodKnown = knownPeriods.has(period);
+        const proposals: Parameters<AllocationRepository['writeProposals']>[1]['proposals'] = [];
+        const needsAttention: string[] = [];
 
-        const one = async (r: RegistrationRow, rRefused: Refused): Promise<'proposed' | 'needs_attention'> => {
+        // Every choice is made in memory first (each sees the ones before it); the batch is then
+        // written in one statement, so the ledger lock is held for a constant number of statements.
+        const one = (r: RegistrationRow, rRefused: Refused): 'proposed' | 'needs_attention' => {
           const decision = session.choose({
             units: unitsOf(r),
             excluded: exclusionsFrom(r, rRefused, unavailable),
@@ -154,7 +174,7 @@ export function createAllocationService(deps: {
             accrue: r.accruedKeyVersion === null,
           });
           if (decision.kind === 'needs_attention') {
-            await deps.registrations.update(tx, r.id, { status: 'needs_attention', updatedAt: now });
+            needsAttention.push(r.id);
             events.push({
               registrationId: r.id, action: 'no_allowed_municipality', fromStatus: 'queued', toStatus: 'needs_attention',
               actorSub: actor.sub, actorRole: actor.role, actorMunicipality: null, at: now,
@@ -162,18 +182,11 @@ export function createAllocationService(deps: {
             audits.push({ action: 'registration.needs_attention', resourceType: 'registration', resourceId: r.id, registrationId: r.id });
             return 'needs_attention';
           }
-          if (!periodKnown) {
-            if (await repo.ensurePeriod(tx, period)) knownPeriods.add(period);
-            periodKnown = true;
-          }
-          const allocationId = await bookAllocation(tx, session, r, decision, {
-            kind: 'engine',
-            status: 'proposed',
-            period,
-            actor,
-            explanation: decision.explanation,
-            registrationPatch: { status: 'proposed', updatedAt: now, ...(r.firstProposedAt ? {} : { firstProposedAt: now }) },
-            periodKnown: true,
+          session.take(decision);
+          const allocationId = randomUUID();
+          proposals.push({
+            allocationId, registrationId: r.id, municipality: decision.code, units: decision.units, keyVersion: decision.keyVersion,
+            accrue: decision.accrue, firstProposal: r.firstProposedAt === null, explanation: decision.explanation,
           });
           // Capacity counts proposals: later families in this batch see this one's units.
           const m = unavailable.find((u) => u.code === decision.code);
@@ -186,12 +199,18 @@ export function createAllocationService(deps: {
           return 'proposed';
         };
 
-        const result = await one(reg, refused);
-        for (const o of others) await one(o, refusedOf.get(o.id) ?? []);
+        const result = one(reg, refused);
+        for (const o of others) one(o, refusedOf.get(o.id) ?? []);
+        if (proposals.length > 0 && !knownPeriods.has(period) && (await repo.ensurePeriod(tx, period))) knownPeriods.add(period);
+        const seq = await repo.writeProposals(tx, { period, now, actorSub: actor.sub, proposals, needsAttention });
+        if (seq !== null) session.booked(seq);
         await repo.addEvents(tx, events);
         await deps.audit.record(tx, actor, audits);
+        settled = [reg, ...others].map((r) => roundKey(r.id, r.allocationRound));
         return result;
       });
+      rememberSettled(settled);
+      return outcome;
     },
   };
 }

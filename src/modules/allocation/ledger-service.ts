@@ -20,6 +20,13 @@ export interface LedgerSession {
   /** Books an allocation decision: accrual (if any), allocation movement, A, key units. */
   book(decision: AllocationDecision, ctx: { period: string; registrationId: string; allocationId: string }): Promise<void>;
   /**
+   * Applies a decision to the engine now, so the next choice in this transaction sees it; the
+   * caller writes its movements (with others, in one statement) and then calls `booked`.
+   */
+  take(decision: AllocationDecision): void;
+  /** The movements of every decision taken are written; the highest seq among them is `seq`. */
+  booked(seq: number): void;
+  /**
    * Releases units from A (code given); with `withdraw`, also takes the registration's shares
    * out of E. A registration closed with no active allocation (code null) only withdraws.
    */
@@ -158,6 +165,16 @@ export function createLedgerService(deps: { repo: AllocationRepository }) {
           }
           cache = undefined;
           engine.commit(decision);
+          lastSeq = Math.max(lastSeq, seq);
+          // Valid only once this transaction commits, which catchUp checks.
+          cache = { seq: lastSeq, keyVersion: head.keyVersion, engine, committed: false };
+        },
+        take(decision) {
+          // Until `booked`, the engine is ahead of the database: a failed write must not leave it cached.
+          cache = undefined;
+          engine.commit(decision);
+        },
+        booked(seq) {
           lastSeq = Math.max(lastSeq, seq);
           // Valid only once this transaction commits, which catchUp checks.
           cache = { seq: lastSeq, keyVersion: head.keyVersion, engine, committed: false };
