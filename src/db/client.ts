@@ -21,6 +21,27 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** A statement of fixed text: `name` identifies it as a prepared statement where the driver supports that. */
+export interface FixedStatement {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+type RawRunner = (q: FixedStatement) => Promise<{ rows: Record<string, unknown>[] }>;
+const rawRunners = new WeakMap<object, RawRunner>();
+
+/**
+ * Runs one hand-written statement on the database behind `db`, outside drizzle: on node-postgres
+ * as a named prepared statement (parsed and planned once per connection, then only bound and
+ * executed), on PGlite as a plain parameterised query. For hot statements of fixed shape only;
+ * values go as parameters, never into the text. Not for a transaction's `tx`: it runs on the pool.
+ */
+export async function runFixed(db: Db, q: FixedStatement): Promise<Record<string, unknown>[]> {
+  const run = rawRunners.get(db);
+  if (!run) throw new Error('runFixed: this Db was not built by createDatabase');
+  return (await run(q)).rows;
+}
+
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 export interface DatabaseOptions {
@@ -54,6 +75,7 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
     pool.on('acquire', (client) => client.on('error', onCheckedOutError));
     pool.on('release', (_err, client) => client.off('error', onCheckedOutError));
     const db = drizzle(pool, { schema });
+    rawRunners.set(db, (q) => pool.query({ name: q.name, text: q.text, values: q.values }));
     return {
       db: db as unknown as Db,
       kind: 'postgres',
@@ -76,6 +98,7 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
   // Calendar dates stay strings, as with node-postgres above.
   const client = await PGlite.create(dir, { parsers: { 1082: (v: string) => v } });
   const db = drizzle(client, { schema });
+  rawRunners.set(db, (q) => client.query(q.text, q.values));
   return {
     db: db as unknown as Db,
     kind: 'pglite',

@@ -14,16 +14,6 @@ export const ACTIVE_ALLOCATION_STATUSES = ['proposed', 'approved', 'accepted'] a
 
 export function createRegistrationsRepository() {
   return {
-    async insert(tx: DbOrTx, row: NewRegistrationRow, members: (typeof householdMembers.$inferInsert)[]) {
-      await tx.insert(registrations).values(row);
-      await tx.insert(householdMembers).values(members);
-    },
-
-    /** Claims every BSN for this registration; a unique violation means another active registration has one. */
-    async claimBsns(tx: DbOrTx, registrationId: string, hmacs: readonly string[]) {
-      await tx.insert(activeBsnClaims).values(hmacs.map((bsnHmac) => ({ bsnHmac, registrationId })));
-    },
-
     async releaseBsns(tx: DbOrTx, registrationId: string) {
       await tx.delete(activeBsnClaims).where(eq(activeBsnClaims.registrationId, registrationId));
     },
@@ -82,12 +72,6 @@ export function createRegistrationsRepository() {
     async findIdempotencyKey(tx: DbOrTx, clientSub: string, key: string) {
       const [row] = await tx.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.clientSub, clientSub), eq(idempotencyKeys.key, key)));
       return row;
-    },
-
-    /** Returns false when the key already exists (the first request won). */
-    async insertIdempotencyKey(tx: DbOrTx, row: typeof idempotencyKeys.$inferInsert): Promise<boolean> {
-      const inserted = await tx.insert(idempotencyKeys).values(row).onConflictDoNothing().returning({ key: idempotencyKeys.key });
-      return inserted.length === 1;
     },
   };
 }

@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../../db/client.js';
+import { runFixed, type Db, type DbOrTx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { registrations } from '../../db/schema/index.js';
 import { amsterdamDate, type Clock } from '../../clock.js';
 import type { AllocationUnit } from '../../config.js';
 import { AppError, notFound, type FieldError } from '../../http/errors.js';
-import { allocateJobId, enqueueInTx } from '../../jobs/outbox.js';
+import { makePgArray } from 'drizzle-orm/pg-core';
+import type { JobPayloads } from '../../jobs/jobs.js';
+import { allocateJobId } from '../../jobs/outbox.js';
 import type { Actor, AuditService } from '../audit/audit-service.js';
 import type { Principal } from '../auth/auth-tokens.js';
+import { createActiveCodes } from '../municipalities/active-codes.js';
 import type { MunicipalitiesRepository } from '../municipalities/municipalities-repository.js';
 import { isValidBsn, type PiiCrypto } from '../pii/pii-crypto.js';
 import { checkEligibility } from './eligibility.js';
@@ -65,6 +68,7 @@ function canonical(v: unknown): string {
 
 export function createRegistrationsService(deps: RegistrationsDeps) {
   const { db, repo, pii, clock } = deps;
+  const activeCodes = createActiveCodes(db, deps.municipalities);
 
   /** Field rules the schema cannot express; all reported at once. */
   async function fieldErrors(body: CreateRegistration, today: string): Promise<FieldError[]> {
@@ -88,7 +92,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
     }
     const network = body.networkMunicipalities ?? [];
     const excluded = body.excludedMunicipalities ?? [];
-    const known = await deps.municipalities.existing(db, [body.reportingMunicipality, ...network, ...excluded]);
+    const known = await activeCodes.existing([body.reportingMunicipality, ...network, ...excluded]);
     if (!known.has(body.reportingMunicipality)) err('/reportingMunicipality', 'unknown_municipality', 'is not an existing municipality');
     network.forEach((c, i) => {
       if (!known.has(c)) err(`/networkMunicipalities/${i}`, 'unknown_municipality', 'is not an existing municipality');
@@ -130,6 +134,55 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
     return { registration: summaryView(row!), replayed: true };
   }
 
+  /**
+   * The whole write of an intake as one statement (so atomic without BEGIN/COMMIT): the
+   * registration, its members, their BSN claims, the 'registered' event, the allocate job's outbox
+   * row and the audit line, and the idempotency key when one was sent. The event, outbox and audit
+   * rows are the ones repo.addEvent, enqueueInTx and audit.record write for the other callers,
+   * with one clock reading for every timestamp. A member already claimed fails the statement on
+   * active_bsn_claims_pkey. With a key, every insert hangs off the key's insert: a key taken by an
+   * earlier request inserts nothing, and false is returned.
+   */
+  async function insertRegistration(r: {
+    id: string;
+    now: Date;
+    body: CreateRegistration;
+    principal: Principal;
+    actor: Actor;
+    members: Array<{ role: 'adult' | 'child'; position: number; bsn_hmac: string; bsn_ciphertext: string; name_ciphertext: string; birth_date: string }>;
+    idempotency: { key: string; requestHash: string } | undefined;
+  }): Promise<boolean> {
+    const { id, body, actor, principal } = r;
+    const job: JobPayloads['allocate'] = { v: 1, registrationId: id, round: 1, ...(actor.traceId ? { traceId: actor.traceId } : {}) };
+    const values: unknown[] = [
+      id,
+      body.reportingMunicipality,
+      body.reportedOn,
+      body.subgroup,
+      JSON.stringify(body.eligibility),
+      body.household.adults.length,
+      body.household.children.length,
+      JSON.stringify(body.needs ?? {}),
+      makePgArray(body.networkMunicipalities ?? []),
+      makePgArray(body.excludedMunicipalities ?? []),
+      body.notes ? pii.encrypt(body.notes) : null,
+      r.now.toISOString(),
+      principal.sub,
+      JSON.stringify(r.members),
+      actor.sub,
+      actor.role,
+      principal.municipality ?? null,
+      randomUUID(),
+      allocateJobId(id, 1),
+      JSON.stringify(job),
+      actor.organisation,
+      actor.traceId,
+    ];
+    if (r.idempotency) values.push(r.idempotency.key, r.idempotency.requestHash);
+    const rows = await runFixed(db, { ...(r.idempotency ? INSERT_WITH_KEY : INSERT), values });
+    return (rows[0] as { inserted: number }).inserted === 1;
+  }
+
   return {
     async create(actor: Actor, principal: Principal, body: CreateRegistration, idempotencyKey: string | undefined) {
       if (principal.role !== 'municipality' || body.reportingMunicipality !== principal.municipality) {
@@ -137,9 +190,10 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       }
       const now = clock.now();
       const today = amsterdamDate(now);
-      // Keyed: the body holds BSNs and names, and an unkeyed hash of it could be confirmed by guessing.
-      const requestHash = pii.keyedHash('idempotency', canonical(body));
+      let requestHash: string | undefined;
       if (idempotencyKey) {
+        // Keyed: the body holds BSNs and names, and an unkeyed hash of it could be confirmed by guessing.
+        requestHash = pii.keyedHash('idempotency', canonical(body));
         const existing = await repo.findIdempotencyKey(db, principal.sub, idempotencyKey);
         if (existing) return replay(existing, requestHash);
       }
@@ -155,69 +209,56 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
 
       const members = [...body.household.adults.map((p, i) => ({ p, role: 'adult' as const, i })), ...body.household.children.map((p, i) => ({ p, role: 'child' as const, i }))];
       const hmacs = members.map((m) => pii.hmacBsn(m.p.bsn));
-      if (await repo.findClaim(db, hmacs)) throw await duplicateConflict(actor, principal, hmacs);
-
+      // No check of the BSN claims beforehand: the claims' primary key refuses a member already in
+      // an active registration (race-safe), and the duplicate path below runs on that violation.
       const id = randomUUID();
+      const adults = body.household.adults.length;
+      const children = body.household.children.length;
+      let inserted: boolean;
       try {
-        await db.transaction(async (tx) => {
-          if (idempotencyKey) {
-            const fresh = await repo.insertIdempotencyKey(tx, { clientSub: principal.sub, key: idempotencyKey, requestHash, registrationId: id, createdAt: now });
-            if (!fresh) throw new IdempotencyRace();
-          }
-          await repo.insert(
-            tx,
-            {
-              id,
-              status: 'queued',
-              reportingMunicipality: body.reportingMunicipality,
-              reportedOn: body.reportedOn,
-              subgroup: body.subgroup,
-              eligibility: body.eligibility,
-              adults: body.household.adults.length,
-              children: body.household.children.length,
-              needs: body.needs ?? {},
-              networkMunicipalities: body.networkMunicipalities ?? [],
-              excludedMunicipalities: body.excludedMunicipalities ?? [],
-              notesCiphertext: body.notes ? pii.encrypt(body.notes) : null,
-              createdAt: now,
-              updatedAt: now,
-              createdBySub: principal.sub,
-            },
-            members.map((m, k) => ({
-              registrationId: id,
-              role: m.role,
-              position: m.i,
-              bsnHmac: hmacs[k]!,
-              bsnCiphertext: pii.encrypt(m.p.bsn),
-              nameCiphertext: pii.encrypt(m.p.name),
-              birthDate: m.p.birthDate,
-            })),
-          );
-          await repo.claimBsns(tx, id, hmacs);
-          await repo.addEvent(tx, {
-            registrationId: id,
-            action: 'registered',
-            fromStatus: null,
-            toStatus: 'queued',
-            actorSub: actor.sub,
-            actorRole: actor.role,
-            actorMunicipality: principal.municipality ?? null,
-            at: now,
-          });
-          await enqueueInTx(tx, clock, 'allocate', { v: 1, registrationId: id, round: 1, ...(actor.traceId ? { traceId: actor.traceId } : {}) }, allocateJobId(id, 1));
-          await deps.audit.record(tx, actor, { action: 'registration.create', resourceType: 'registration', resourceId: id, registrationId: id, statusCode: 202 });
+        inserted = await insertRegistration({
+          id,
+          now,
+          body,
+          principal,
+          actor,
+          members: members.map((m, k) => ({
+            role: m.role,
+            position: m.i,
+            bsn_hmac: hmacs[k]!,
+            bsn_ciphertext: pii.encrypt(m.p.bsn),
+            name_ciphertext: pii.encrypt(m.p.name),
+            birth_date: m.p.birthDate,
+          })),
+          idempotency: idempotencyKey ? { key: idempotencyKey, requestHash: requestHash! } : undefined,
         });
       } catch (err) {
-        if (err instanceof IdempotencyRace) {
-          const existing = await repo.findIdempotencyKey(db, principal.sub, idempotencyKey!);
-          return replay(existing!, requestHash);
-        }
         if (isUniqueViolation(err, 'active_bsn_claims_pkey')) throw await duplicateConflict(actor, principal, hmacs);
         throw err;
       }
+      if (!inserted) {
+        // Another request with this Idempotency-Key committed first: answer as it was answered.
+        const existing = await repo.findIdempotencyKey(db, principal.sub, idempotencyKey!);
+        return replay(existing!, requestHash!);
+      }
       deps.onOutboxWritten();
-      const row = await repo.get(db, id);
-      return { registration: summaryView(row!), replayed: false };
+      // The answer from the values just written (what a re-read of the row would give).
+      const at = now.toISOString();
+      const registration: RegistrationSummaryView = {
+        id,
+        status: 'queued',
+        reportingMunicipality: body.reportingMunicipality,
+        receivingMunicipality: null,
+        reportedOn: body.reportedOn,
+        subgroup: body.subgroup,
+        householdSize: adults + children,
+        adults,
+        children,
+        outcome: null,
+        createdAt: at,
+        updatedAt: at,
+      };
+      return { registration, replayed: false };
     },
 
     async list(principal: Principal, q: { status?: string; reportingMunicipality?: string; receivingMunicipality?: string; page: number; pageSize: number }) {
@@ -291,4 +332,51 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
 }
 export type RegistrationsService = ReturnType<typeof createRegistrationsService>;
 
-class IdempotencyRace extends Error {}
+/**
+ * The intake's single statement (see insertRegistration). $1 id, $2 reporting municipality,
+ * $3 reported on, $4 subgroup, $5 eligibility (JSON), $6 adults, $7 children, $8 needs (JSON),
+ * $9 network and $10 excluded municipalities (array literals), $11 notes ciphertext, $12 now,
+ * $13 the client's sub, $14 members (JSON array), $15–$17 actor sub, role and municipality,
+ * $18 outbox id, $19 job id, $20 job payload (JSON), $21 actor organisation, $22 trace id;
+ * with a key also $23 key and $24 request hash. Data-modifying CTEs all run to completion
+ * whether or not the final SELECT reads them; the foreign keys are checked at the end of the
+ * statement, when the registration row exists.
+ */
+function intakeStatement(withKey: boolean): { name: string; text: string } {
+  const source = withKey ? 'from ik' : '';
+  const text = `
+with ${withKey ? `ik as (
+  insert into idempotency_keys (client_sub, key, request_hash, registration_id, created_at)
+  values ($13::text, $23::text, $24::text, $1::uuid, $12::timestamptz)
+  on conflict do nothing
+  returning 1
+), ` : ''}reg as (
+  insert into registrations (id, status, reporting_municipality, reported_on, subgroup, eligibility, adults, children, needs,
+    network_municipalities, excluded_municipalities, notes_ciphertext, created_at, updated_at, created_by_sub)
+  select $1::uuid, 'queued', $2::text, $3::date, $4::text, $5::jsonb, $6::smallint, $7::smallint, $8::jsonb,
+    $9::text[], $10::text[], $11::text, $12::timestamptz, $12::timestamptz, $13::text ${source}
+  returning id
+), m as (
+  select * from jsonb_to_recordset($14::jsonb)
+    as m("role" text, "position" smallint, bsn_hmac text, bsn_ciphertext text, name_ciphertext text, birth_date date)
+), members as (
+  insert into household_members (registration_id, role, position, bsn_hmac, bsn_ciphertext, name_ciphertext, birth_date)
+  select reg.id, m."role", m."position", m.bsn_hmac, m.bsn_ciphertext, m.name_ciphertext, m.birth_date from reg, m
+), claims as (
+  insert into active_bsn_claims (bsn_hmac, registration_id)
+  select m.bsn_hmac, reg.id from reg, m
+), event as (
+  insert into registration_events (registration_id, action, from_status, to_status, actor_sub, actor_role, actor_municipality, at)
+  select reg.id, 'registered', null, 'queued', $15::text, $16::text, $17::text, $12::timestamptz from reg
+), job as (
+  insert into outbox (id, job_name, job_id, payload, created_at)
+  select $18::uuid, 'allocate', $19::text, $20::jsonb, $12::timestamptz from reg
+), audit as (
+  insert into audit_events (at, actor_sub, actor_role, actor_organisation, action, resource_type, resource_id, registration_id, trace_id, status_code)
+  select $12::timestamptz, $15::text, $16::text, $21::text, 'registration.create', 'registration', reg.id::text, reg.id, $22::text, 202 from reg
+)
+select count(*)::int as inserted from reg`;
+  return { name: withKey ? 'spreiding_intake_with_key_v1' : 'spreiding_intake_v1', text };
+}
+const INSERT = intakeStatement(false);
+const INSERT_WITH_KEY = intakeStatement(true);

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { familyBody } from '../../support/families.js';
 
 const BOOT_TIMEOUT_MS = 90_000;
 
@@ -82,6 +83,38 @@ describe('embedded mode (npm start without DATABASE_URL and REDIS_URL)', () => {
     const body = (await res.json()) as { total: number; items: unknown[] };
     expect(body.total).toBe(342);
     expect(body.items.length).toBeGreaterThan(0);
+  });
+
+  it('registers a family on PGlite, answers a retry with the same Idempotency-Key, refuses the family again with 409, and proposes it', async () => {
+    const cli = await tokenCli(['--role', 'municipality', '--municipality', 'GM0363']);
+    expect(cli.status).toBe(0);
+    const coord = (await tokenCli(['--role', 'coordinator'])).stdout.trim();
+    const body = familyBody({ networkMunicipalities: ['GM0344'] });
+    const post = (b: unknown, key?: string) =>
+      fetch(`http://127.0.0.1:${port}/api/v1/registrations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${cli.stdout.trim()}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+        body: JSON.stringify(b),
+      });
+    const first = await post(body, 'embedded-1');
+    const text = await first.text();
+    expect(first.status, text).toBe(202);
+    const again = await post(body, 'embedded-1');
+    expect(again.status).toBe(202);
+    // A replay answers the registration as it is now (the worker may have proposed it already).
+    expect(((await again.json()) as { id: string }).id).toBe((JSON.parse(text) as { id: string }).id);
+    const dup = await post(body);
+    expect(dup.status).toBe(409);
+    expect(((await dup.json()) as { code: string }).code).toBe('duplicate_registration');
+    const { id } = JSON.parse(text) as { id: string };
+    const deadline = Date.now() + 20_000;
+    let status = 'queued';
+    while (status === 'queued' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      const r = await fetch(`http://127.0.0.1:${port}/api/v1/registrations/${id}`, { headers: { authorization: `Bearer ${coord}` } });
+      status = ((await r.json()) as { status: string }).status;
+    }
+    expect(status).toBe('proposed');
   });
 
   it('stops cleanly on SIGTERM with exit code 0', async () => {
