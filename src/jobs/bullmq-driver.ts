@@ -1,6 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { JOB_ATTEMPTS, JOB_BACKOFF_MS, type JobDriver, type JobHandlers, type JobName, type JobPayloads, type JobRunner } from './jobs.js';
+import { JOB_ATTEMPTS, JOB_BACKOFF_MS, type BulkJob, type JobDriver, type JobHandlers, type JobName, type JobPayloads, type JobRunner } from './jobs.js';
 
 export const QUEUE_NAME = 'spreiding';
 
@@ -71,6 +71,13 @@ export function createBullmqDriver(opts: { redisUrl: string; prefix: string; onR
       async add<N extends JobName>(name: N, payload: JobPayloads[N], o: { jobId: string }) {
         const { queue } = await ready();
         await withTimeout(queue.add(name, payload, { jobId: o.jobId }), ADD_TIMEOUT_MS, 'queue add');
+      },
+      async addBulk(jobs: ReadonlyArray<BulkJob>) {
+        if (jobs.length === 0) return;
+        const { queue } = await ready();
+        // One MULTI for the batch; the queue's default options (attempts, backoff, removal) apply to each.
+        const bulk = jobs.map((j) => ({ name: j.name, data: j.payload, opts: { jobId: j.jobId } }));
+        await withTimeout(queue.addBulk(bulk), ADD_TIMEOUT_MS, 'queue add');
       },
       async resend<N extends JobName>(name: N, payload: JobPayloads[N], o: { jobId: string }) {
         const { queue } = await ready();

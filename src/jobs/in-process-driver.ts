@@ -33,6 +33,9 @@ export function createInProcessDriver(): JobDriver {
       pending.push({ name, jobId: opts.jobId, payload, attempt: 1, notBefore: 0 });
       notify();
     },
+    async addBulk(jobs) {
+      for (const j of jobs) await queue.add(j.name, j.payload as never, { jobId: j.jobId });
+    },
     // A job that used up its attempts is forgotten here, so a plain add runs it again.
     resend: (name, payload, opts) => queue.add(name, payload, opts),
     async schedule<N extends JobName>(id: string, everyMs: number, name: N, payload: JobPayloads[N]) {

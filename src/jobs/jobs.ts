@@ -23,9 +23,18 @@ export interface JobContext {
 
 export type JobHandlers = { [N in JobName]: (payload: JobPayloads[N], ctx: JobContext) => Promise<void> };
 
+/** One job of `JobQueue.addBulk`. */
+export type BulkJob = { [N in JobName]: { name: N; payload: JobPayloads[N]; jobId: string } }[JobName];
+
 export interface JobQueue {
   /** Adding the same jobId twice while the first still exists adds nothing. */
   add<N extends JobName>(name: N, payload: JobPayloads[N], opts: { jobId: string }): Promise<void>;
+  /**
+   * `add` for many jobs in one round trip (the outbox relay's batch); each keeps its fixed jobId,
+   * so a job whose id exists already is not added again. Resolves when all are added; a rejection
+   * means none may be assumed added (some may have been: adding them again adds nothing).
+   */
+  addBulk(jobs: ReadonlyArray<BulkJob>): Promise<void>;
   /**
    * Like `add`, but a job with this id that failed for good (attempts used up in a long database
    * outage, or stalled twice) runs again: `add` alone would keep returning the failed job.

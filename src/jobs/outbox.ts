@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Db, DbOrTx } from '../db/client.js';
 import { outbox, registrations } from '../db/schema/index.js';
 import type { Clock } from '../clock.js';
-import type { JobName, JobPayloads, JobQueue } from './jobs.js';
+import type { BulkJob, JobName, JobPayloads, JobQueue } from './jobs.js';
 
 /** Writes the job into the business transaction; it reaches the queue only after commit. */
 export async function enqueueInTx<N extends JobName>(tx: DbOrTx, clock: Clock, name: N, payload: JobPayloads[N], jobId: string) {
@@ -40,27 +40,31 @@ export function createOutboxRelay(deps: { db: Db; queue: JobQueue; clock: Clock;
   let lastSweep = 0;
   let failing = false;
 
+  /** One batch: one SELECT, one bulk add to the queue, one UPDATE marking the batch sent. */
   async function sendBatch(): Promise<number> {
     const rows = await db.select().from(outbox).where(isNull(outbox.sentAt)).orderBy(asc(outbox.createdAt)).limit(BATCH);
-    let sent = 0;
-    for (const row of rows) {
-      try {
-        await queue.add(row.jobName as JobName, row.payload as never, { jobId: row.jobId });
-      } catch (err) {
-        await db
-          .update(outbox)
-          .set({ attempts: sql`${outbox.attempts} + 1`, lastError: String((err as Error).message).slice(0, 500) })
-          .where(eq(outbox.id, row.id));
-        if (!failing) logger.warn({ err: { message: (err as Error).message } }, 'outbox relay: queue unavailable; will retry');
-        failing = true;
-        return sent;
-      }
-      await db.update(outbox).set({ sentAt: deps.clock.now() }).where(eq(outbox.id, row.id));
-      sent++;
+    if (rows.length === 0) {
+      failing = false;
+      return 0;
     }
-    if (failing && rows.length > 0) logger.info('outbox relay: queue reachable again');
+    const batch = sql`${outbox.id} = any(${sql.param(rows.map((r) => r.id))}::uuid[])`;
+    try {
+      await queue.addBulk(rows.map((row) => ({ name: row.jobName as JobName, payload: row.payload as never, jobId: row.jobId }) as BulkJob));
+    } catch (err) {
+      // None of the batch is marked sent; the jobs the queue may have taken before failing are
+      // added again next round under the same jobId, which adds nothing.
+      await db
+        .update(outbox)
+        .set({ attempts: sql`${outbox.attempts} + 1`, lastError: String((err as Error).message).slice(0, 500) })
+        .where(batch);
+      if (!failing) logger.warn({ err: { message: (err as Error).message } }, 'outbox relay: queue unavailable; will retry');
+      failing = true;
+      return 0;
+    }
+    await db.update(outbox).set({ sentAt: deps.clock.now() }).where(batch);
+    if (failing) logger.info('outbox relay: queue reachable again');
     failing = false;
-    return sent + (rows.length === BATCH ? await sendBatch() : 0);
+    return rows.length + (rows.length === BATCH ? await sendBatch() : 0);
   }
 
   /**

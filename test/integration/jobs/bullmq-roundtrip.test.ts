@@ -114,6 +114,25 @@ describe.each(drivers)('%s driver', (kind, make) => {
     expect(seen).toEqual([`allocate-${registrationId}-1`, `allocate-${registrationId}-2`]);
   });
 
+  it('addBulk adds a batch in order, each jobId once, and nothing for a jobId already there', async () => {
+    const d = driver();
+    const registrationId = randomUUID();
+    const seen: string[] = [];
+    const sentinelDone = deferred();
+    const job = (round: number) => ({ name: 'allocate' as const, payload: { v: 1 as const, registrationId, round }, jobId: `allocate-${registrationId}-${round}` });
+    await d.queue.add('allocate', job(1).payload, { jobId: job(1).jobId });
+    await d.queue.addBulk([job(1), job(2), job(3), job(2)]);
+    await d.queue.addBulk([]);
+    await d.queue.addBulk([job(3), job(4)]);
+    start(d, async (p, ctx) => {
+      seen.push(ctx.jobId);
+      if (p.round === 4) sentinelDone.resolve();
+    });
+    await within(sentinelDone.promise, 'the last job of the batches');
+    expect(seen).toEqual([1, 2, 3, 4].map((r) => job(r).jobId));
+    expect(failures).toEqual([]);
+  });
+
   it('retries a failing job, reporting each failure', async () => {
     const d = driver();
     const attempts: number[] = [];
@@ -209,6 +228,9 @@ describe('bullmq driver when Redis is away', () => {
       await expect(driver.queue.add('allocate', payload, { jobId })).rejects.toThrow();
       // The outbox keeps the job; what matters is that the caller is not held for minutes.
       expect(Date.now() - startedAt).toBeLessThan(5_000);
+      const bulkAt = Date.now();
+      await expect(driver.queue.addBulk([{ name: 'allocate', payload, jobId }])).rejects.toThrow();
+      expect(Date.now() - bulkAt).toBeLessThan(5_000);
       await expect(driver.queue.ping()).rejects.toThrow();
 
       // A worker process that starts while Redis is away waits for it rather than giving up.

@@ -1,0 +1,85 @@
+// The outbox relay on a real database with a queue the test controls: a batch goes to the queue
+// in one addBulk and is marked sent in one UPDATE; a failed add leaves the whole batch unsent,
+// counts the attempt on each row, and logs the outage once.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Logger } from 'pino';
+import { systemClock } from '../../../src/clock.js';
+import { createDatabase, type Database } from '../../../src/db/client.js';
+import { outbox } from '../../../src/db/schema/index.js';
+import type { BulkJob, JobQueue } from '../../../src/jobs/jobs.js';
+import { createOutboxRelay, enqueueInTx } from '../../../src/jobs/outbox.js';
+import { createTestDatabase } from '../../support/harness.js';
+
+let database: Database;
+let drop: () => Promise<void>;
+beforeAll(async () => {
+  const created = await createTestDatabase();
+  drop = created.drop;
+  database = await createDatabase({ databaseUrl: created.url, dataDir: '/nonexistent', poolMax: 2 });
+  await database.migrate();
+});
+afterAll(async () => {
+  await database?.close();
+  await drop?.();
+});
+
+function fakeQueue() {
+  const calls: BulkJob[][] = [];
+  let failWith: Error | undefined;
+  const queue: JobQueue = {
+    add: async () => {
+      throw new Error('the relay sends in bulk');
+    },
+    addBulk: async (jobs) => {
+      calls.push([...jobs]);
+      if (failWith) throw failWith;
+    },
+    resend: async () => {},
+    schedule: async () => {},
+    ping: async () => {},
+    close: async () => {},
+  };
+  return { queue, calls, fail: (e: Error | undefined) => (failWith = e) };
+}
+
+function fakeLogger() {
+  const lines: Array<[string, string]> = [];
+  const at = (level: string) => (a: unknown, b?: unknown) => lines.push([level, typeof a === 'string' ? a : String(b)]);
+  return { logger: { warn: at('warn'), info: at('info'), debug: at('debug'), error: at('error') } as unknown as Logger, lines };
+}
+
+describe('outbox relay', () => {
+  it('sends a batch with one addBulk, keeps it unsent while the queue fails, then marks it sent', async () => {
+    const ids = Array.from({ length: 5 }, () => randomUUID());
+    let tick = Date.parse('2026-11-30T10:00:00Z');
+    const steady = { now: () => new Date(tick++) };
+    for (const id of ids) await enqueueInTx(database.db, steady, 'allocate', { v: 1, registrationId: id, round: 1 }, id);
+    const q = fakeQueue();
+    const log = fakeLogger();
+    const relay = createOutboxRelay({ db: database.db, queue: q.queue, clock: systemClock, logger: log.logger, pollMs: 60_000 });
+    try {
+      q.fail(new Error('Connection is closed.'));
+      expect(await relay.drain()).toBe(0);
+      expect(await relay.drain()).toBe(0);
+      const unsent = await database.db.select().from(outbox);
+      expect(unsent.every((r) => r.sentAt === null && r.attempts === 2 && r.lastError === 'Connection is closed.')).toBe(true);
+      expect(log.lines).toEqual([['warn', 'outbox relay: queue unavailable; will retry']]);
+
+      q.fail(undefined);
+      expect(await relay.drain()).toBe(5);
+      expect(q.calls).toHaveLength(3);
+      expect(q.calls[2]!.map((j) => j.jobId)).toEqual(ids);
+      expect(q.calls[2]![0]).toEqual({ name: 'allocate', payload: { v: 1, registrationId: ids[0], round: 1 }, jobId: ids[0] });
+      const sent = await database.db.select().from(outbox);
+      expect(sent.every((r) => r.sentAt !== null && r.attempts === 2)).toBe(true);
+      expect(log.lines.at(-1)).toEqual(['info', 'outbox relay: queue reachable again']);
+
+      // Nothing left: no call to the queue.
+      expect(await relay.drain()).toBe(0);
+      expect(q.calls).toHaveLength(3);
+    } finally {
+      await relay.stop();
+    }
+  });
+});
