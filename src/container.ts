@@ -96,7 +96,6 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     repo: allocationRepo,
     registrations: registrationsRepo,
     ledger,
-    audit,
     clock,
     logger,
     settings: config.allocation,

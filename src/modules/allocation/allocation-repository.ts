@@ -2,9 +2,10 @@ import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import {
   allocations, distributionKeys, ledgerMovements, ledgerState, municipalities, municipalityLedger, periodCounters, periodKeyUnits, periods,
-  registrationEvents, registrations,
+  auditEvents, registrationEvents, registrations,
   type AllocationStatus,
 } from '../../db/schema/index.js';
+import type { AuditRow } from '../audit/audit-service.js';
 import { periodBounds } from './periods.js';
 
 export type AllocationRow = typeof allocations.$inferSelect;
@@ -105,7 +106,8 @@ export function createAllocationRepository() {
      * Writes a whole batch of engine proposals in one statement: their movements (accrual and
      * allocation, in order), the units under each key, A per municipality, the ledger head's seq,
      * the allocation rows, the proposed counters, and the registrations (proposed or
-     * needs_attention, accrual fields set once). Per-municipality and per-key sums are added once
+     * needs_attention, accrual fields set once), their history events and audit rows.
+     * Per-municipality and per-key sums are added once
      * each: an ON CONFLICT or UPDATE … FROM may touch a row only once per statement. The inputs go
      * as JSON (jsonb_to_recordset), which node-postgres and PGlite bind alike. Returns the highest
      * movement seq written, or null when no registration was proposed.
@@ -121,6 +123,8 @@ export function createAllocationRepository() {
           firstProposal: boolean; explanation: unknown;
         }>;
         needsAttention: string[];
+        events: Array<typeof registrationEvents.$inferInsert>;
+        audit: AuditRow[];
       },
     ): Promise<number | null> {
       const movements: Array<{ kind: string; kv: number | null; mu: string | null; units: number; reg: string; alloc: string; }> = [];
@@ -177,6 +181,26 @@ export function createAllocationRepository() {
             ...b.needsAttention.map((id) => ({ id, status: 'needs_attention', first: false, accrue: false })),
           ])}::jsonb) as t(id uuid, status text, first boolean, accrue boolean, kv int, units int)
           where g.id = t.id
+        ), e as (
+          insert into ${registrationEvents} (registration_id, action, from_status, to_status, allocation_id, municipality, actor_sub, actor_role, actor_municipality, at)
+          select t.registration_id, t.action, t.from_status, t.to_status, t.allocation_id, t.municipality, t.actor_sub, t.actor_role, t.actor_municipality, t.at
+          from jsonb_to_recordset(${json(b.events.map((ev, ord) => ({
+            registration_id: ev.registrationId, action: ev.action, from_status: ev.fromStatus ?? null, to_status: ev.toStatus,
+            allocation_id: ev.allocationId ?? null, municipality: ev.municipality ?? null, actor_sub: ev.actorSub, actor_role: ev.actorRole,
+            actor_municipality: ev.actorMunicipality ?? null, at: ev.at, ord,
+          })))}::jsonb) as t(registration_id uuid, action text, from_status text, to_status text, allocation_id uuid, municipality text,
+                             actor_sub text, actor_role text, actor_municipality text, at timestamptz, ord int)
+          order by t.ord
+        ), au as (
+          insert into ${auditEvents} (at, actor_sub, actor_role, actor_organisation, action, resource_type, resource_id, registration_id, trace_id, status_code)
+          select t.at, t.actor_sub, t.actor_role, t.actor_organisation, t.action, t.resource_type, t.resource_id, t.registration_id, t.trace_id, t.status_code
+          from jsonb_to_recordset(${json(b.audit.map((a, ord) => ({
+            at: a.at, actor_sub: a.actorSub, actor_role: a.actorRole, actor_organisation: a.actorOrganisation ?? null, action: a.action,
+            resource_type: a.resourceType, resource_id: a.resourceId ?? null, registration_id: a.registrationId ?? null, trace_id: a.traceId ?? null,
+            status_code: a.statusCode ?? null, ord,
+          })))}::jsonb) as t(at timestamptz, actor_sub text, actor_role text, actor_organisation text, action text, resource_type text,
+                             resource_id text, registration_id uuid, trace_id text, status_code int, ord int)
+          order by t.ord
         )
         select seq::text as seq from s`);
       const seq = (result as unknown as { rows: Array<{ seq: string | null }> }).rows[0]?.seq;
@@ -262,6 +286,14 @@ export function createAllocationRepository() {
         .from(allocations)
         .where(and(eq(allocations.registrationId, registrationId), inArray(allocations.status, ['rejected', 'declined'])));
     },
+    /** A registration's status and allocation round only: what an allocate job checks first. */
+    async roundOf(tx: DbOrTx, registrationId: string) {
+      const [row] = await tx
+        .select({ status: registrations.status, round: registrations.allocationRound })
+        .from(registrations)
+        .where(eq(registrations.id, registrationId));
+      return row;
+    },
     /**
      * Other queued registrations, oldest first, row-locked; rows another transaction holds are
      * skipped (never waited for), so a batch cannot deadlock with a job holding its own row.
@@ -290,10 +322,6 @@ export function createAllocationRepository() {
         out.set(r.registrationId, list);
       }
       return out;
-    },
-    /** History events of several registrations in one statement. */
-    async addEvents(tx: DbOrTx, rows: Array<typeof registrationEvents.$inferInsert>) {
-      if (rows.length > 0) await tx.insert(registrationEvents).values(rows);
     },
     async setAllocationStatus(tx: DbOrTx, id: string, status: AllocationStatus, patch: Partial<typeof allocations.$inferInsert> = {}) {
       await tx.update(allocations).set({ status, ...patch }).where(eq(allocations.id, id));

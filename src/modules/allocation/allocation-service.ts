@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import type { Db, Tx } from '../../db/client.js';
 import type { Clock } from '../../clock.js';
 import type { AllocationUnit } from '../../config.js';
-import type { Actor, AuditService } from '../audit/audit-service.js';
-import { systemActor } from '../audit/audit-service.js';
+import type { Actor } from '../audit/audit-service.js';
+import { auditRows, systemActor } from '../audit/audit-service.js';
 import type { RegistrationRow, RegistrationsRepository } from '../registrations/registrations-repository.js';
 import type { AllocationRepository } from './allocation-repository.js';
 import type { Exclusion } from './engine/index.js';
@@ -25,7 +25,6 @@ export function createAllocationService(deps: {
   repo: AllocationRepository;
   registrations: RegistrationsRepository;
   ledger: LedgerService;
-  audit: AuditService;
   clock: Clock;
   logger: Logger;
   settings: AllocationSettings;
@@ -143,8 +142,8 @@ export function createAllocationService(deps: {
       // this round when read goes on to the locked check below; nothing moves a registration back
       // into an earlier round, and every move into 'queued' sends a job of its own.
       if (settledRounds.has(roundKey(payload.registrationId, payload.round))) return 'skipped';
-      const peek = await deps.registrations.get(db, payload.registrationId);
-      if (!peek || peek.status !== 'queued' || peek.allocationRound !== payload.round) return 'skipped';
+      const peek = await repo.roundOf(db, payload.registrationId);
+      if (!peek || peek.status !== 'queued' || peek.round !== payload.round) return 'skipped';
       let settled: string[] = [];
       const outcome = await db.transaction(async (tx) => {
         const reg = await deps.registrations.get(tx, payload.registrationId, { forUpdate: true });
@@ -154,10 +153,13 @@ export function createAllocationService(deps: {
         // This family's refusals change only under its row lock, held already: read them before
         // the ledger lock, so the lock is held for one statement less.
         const refused = await repo.refusedFor(tx, reg.id);
-        const session = await deps.ledger.lock(tx);
-        const unavailable = await repo.unavailable(tx, period);
+        // The rest of the batch is locked before the ledger lock too (rows are skipped, never
+        // waited for, and every path locks registrations before the ledger): the ledger lock is
+        // then held only for the lock itself, the unavailable municipalities and the write.
         const others = await repo.lockQueued(tx, reg.id, BATCH - 1);
         const refusedOf = await repo.refusedForMany(tx, others.map((o) => o.id));
+        const session = await deps.ledger.lock(tx);
+        const unavailable = await repo.unavailable(tx, period);
         const events: Array<Parameters<RegistrationsRepository['addEvent']>[1]> = [];
         const audits: Array<{ action: string; resourceType: string; resourceId: string; registrationId: string }> = [];
         const proposals: Parameters<AllocationRepository['writeProposals']>[1]['proposals'] = [];
@@ -202,10 +204,8 @@ export function createAllocationService(deps: {
         const result = one(reg, refused);
         for (const o of others) one(o, refusedOf.get(o.id) ?? []);
         if (proposals.length > 0 && !knownPeriods.has(period) && (await repo.ensurePeriod(tx, period))) knownPeriods.add(period);
-        const seq = await repo.writeProposals(tx, { period, now, actorSub: actor.sub, proposals, needsAttention });
+        const seq = await repo.writeProposals(tx, { period, now, actorSub: actor.sub, proposals, needsAttention, events, audit: auditRows(actor, audits, now) });
         if (seq !== null) session.booked(seq);
-        await repo.addEvents(tx, events);
-        await deps.audit.record(tx, actor, audits);
         settled = [reg, ...others].map((r) => roundKey(r.id, r.allocationRound));
         return result;
       });

@@ -33,6 +33,24 @@ export interface AuditEntry {
   statusCode?: number;
 }
 
+export type AuditRow = Omit<typeof auditEvents.$inferInsert, 'id'>;
+
+/** The rows `record` writes; for a caller that writes them inside a statement of its own. */
+export function auditRows(actor: Actor, entries: AuditEntry[], at: Date): AuditRow[] {
+  return entries.map((e) => ({
+    at,
+    actorSub: actor.sub,
+    actorRole: actor.role,
+    actorOrganisation: actor.organisation,
+    action: e.action,
+    resourceType: e.resourceType,
+    resourceId: e.resourceId ?? null,
+    registrationId: e.registrationId ?? null,
+    traceId: actor.traceId,
+    statusCode: e.statusCode ?? null,
+  }));
+}
+
 export interface AuditEventView {
   id: number;
   at: string;
@@ -50,21 +68,7 @@ export function createAuditService(deps: { db: Db; clock: Clock }) {
     async record(tx: DbOrTx, actor: Actor, entries: AuditEntry | AuditEntry[]) {
       const list = Array.isArray(entries) ? entries : [entries];
       if (list.length === 0) return;
-      const at = deps.clock.now();
-      await tx.insert(auditEvents).values(
-        list.map((e) => ({
-          at,
-          actorSub: actor.sub,
-          actorRole: actor.role,
-          actorOrganisation: actor.organisation,
-          action: e.action,
-          resourceType: e.resourceType,
-          resourceId: e.resourceId ?? null,
-          registrationId: e.registrationId ?? null,
-          traceId: actor.traceId,
-          statusCode: e.statusCode ?? null,
-        })),
-      );
+      await tx.insert(auditEvents).values(auditRows(actor, list, deps.clock.now()));
     },
 
     async list(q: { registrationId?: string; before?: number; pageSize: number }): Promise<AuditEventView[]> {
