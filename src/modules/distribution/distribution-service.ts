@@ -256,8 +256,9 @@ export function createDistributionService(deps: DistributionDeps) {
    */
   async function closePeriod(actor: Actor, period: string, opts: { force?: boolean } = {}): Promise<CloseViewOut> {
     const out = await db.transaction(async (tx) => {
-      // The ledger lock first, as every allocation takes it first: no deadlock, and no
-      // allocation can land between the snapshot and the carry-over.
+      // The ledger lock before the period row. Every path locks registration rows (if any)
+      // before the ledger and only ledger, period and counter rows after it: no deadlock, and
+      // no allocation can land between the snapshot and the carry-over.
       const head = await deps.ledgerLock.lockLedger(tx);
       const today = amsterdamDate(clock.now());
       const { startsOn, endsOn } = periodBounds(period);
