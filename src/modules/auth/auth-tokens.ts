@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, SignJWT, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, jwksCache, jwtVerify, SignJWT, errors as joseErrors, type ExportedJWKSCache, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { AppError } from '../../http/errors.js';
 
 export const ROLES = ['municipality', 'coordinator', 'housing_corporation', 'admin'] as const;
@@ -66,6 +66,19 @@ export class KeySetUnavailableError extends Error {
   }
 }
 
+/** How long a verified token is remembered at most (never past its exp). */
+export const VERIFIED_TOKEN_TTL_MS = 60_000;
+/** Distinct tokens remembered at most; the oldest goes first. */
+const VERIFIED_TOKEN_MAX = 2_000;
+
+interface Verified {
+  principal: Principal;
+  /** Date.now() after which the entry is not used. */
+  until: number;
+  /** The JWKS document the token was verified against (JWKS mode). */
+  keySet: unknown;
+}
+
 export function createTokenVerifier(cfg: VerifierConfig): TokenVerifier {
   const options = {
     ...(cfg.issuer ? { issuer: cfg.issuer } : {}),
@@ -74,9 +87,16 @@ export function createTokenVerifier(cfg: VerifierConfig): TokenVerifier {
     clockTolerance: 5,
   };
   let verify: (token: string) => Promise<JWTPayload>;
+  /** In JWKS mode: the key set in use (a new object after every refetch), and whether it is within its max age. */
+  let keySetNow: () => unknown = () => undefined;
+  let keySetFresh: () => boolean = () => true;
   if (cfg.jwksUrl) {
     // jose caches the key set and refetches it when a token names an unknown kid (key rotation).
-    const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(cfg.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 });
+    // `state` is where jose keeps the fetched document: a new object after each refetch.
+    const state: ExportedJWKSCache | Record<string, never> = {};
+    const jwks = createRemoteJWKSet(new URL(cfg.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000, [jwksCache]: state });
+    keySetNow = () => (state as Partial<ExportedJWKSCache>).jwks;
+    keySetFresh = () => jwks.fresh;
     const getKey: JWTVerifyGetKey = async (header, token) => {
       try {
         return await jwks(header, token);
@@ -92,7 +112,36 @@ export function createTokenVerifier(cfg: VerifierConfig): TokenVerifier {
   } else {
     throw new Error('no token verification configured');
   }
+
+  /**
+   * Tokens verified in the last minute, by their exact text, so a client's requests do not each
+   * pay for a signature check (a few per cent of an intake's CPU). Only a token that passed every
+   * check is remembered, never a refusal; an entry is used until the token's exp or for
+   * VERIFIED_TOKEN_TTL_MS, whichever comes first, and in JWKS mode only while the key set it was
+   * verified against is still the one in use and within its max age: a refetch (a new kid, key
+   * rotation) or an expired key set sends every token through jose again, so a key the IdP
+   * removed stops working exactly when it does without this cache. JWTs cannot be revoked before
+   * exp in this service in any case (no introspection), so remembering one adds no new window.
+   */
+  const verified = new Map<string, Verified>();
+  const remembered = (token: string): Principal | undefined => {
+    const hit = verified.get(token);
+    if (!hit) return undefined;
+    if (Date.now() < hit.until && hit.keySet === keySetNow() && keySetFresh()) return hit.principal;
+    verified.delete(token);
+    return undefined;
+  };
+  const remember = (token: string, claims: JWTPayload, principal: Principal, keySet: unknown) => {
+    const until = Math.min(claims.exp! * 1000, Date.now() + VERIFIED_TOKEN_TTL_MS);
+    if (until <= Date.now()) return;
+    if (verified.size >= VERIFIED_TOKEN_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(token, { principal, until, keySet });
+  };
+
   return async (token) => {
+    const known = remembered(token);
+    if (known) return known;
+    const keySet = keySetNow();
     let claims: JWTPayload;
     try {
       claims = await verify(token);
@@ -102,8 +151,17 @@ export function createTokenVerifier(cfg: VerifierConfig): TokenVerifier {
       if (err instanceof joseErrors.JOSEError) throw unauthorized('The token is not valid.');
       throw err;
     }
-    return principalFromClaims(claims);
+    const principal = freeze(principalFromClaims(claims));
+    // The key set may have been refetched during this verification: then the entry stays unused.
+    remember(token, claims, principal, keySet);
+    return principal;
   };
+}
+
+/** A remembered principal is shared by requests: nobody may change it. */
+function freeze(p: Principal): Principal {
+  if (p.municipalities) Object.freeze(p.municipalities);
+  return Object.freeze(p);
 }
 
 export function parseBearer(header: string | undefined): string {

@@ -262,6 +262,28 @@ describe('signing key rotation at the IdP', () => {
     expect((await get(t, tokenC)).statusCode).toBe(200);
     expect(idp.keys().map((k) => k.kid)).toEqual([keyC.kid]);
   });
+
+  // The service remembers a verified token for up to a minute (src/modules/auth/auth-tokens.ts),
+  // longer than jose's 30 s cooldown: a refetch in that minute must still send it through jose.
+  it('checks a token it verified a moment ago again once the key set was refetched', async () => {
+    const client = idp.addClient({ role: 'coordinator' });
+    advance(JWKS_COOLDOWN_MS + 1_000);
+    const keyD = await idp.rotate();
+    const tokenD = await idp.token(client);
+    const fetches = idp.jwksFetches();
+    expect((await get(t, tokenD)).statusCode).toBe(200);
+    expect(idp.jwksFetches()).toBe(fetches + 1);
+    expect((await get(t, tokenD)).statusCode).toBe(200);
+    expect((await get(t, tokenD)).statusCode).toBe(200);
+
+    idp.retire(keyD.kid);
+    advance(JWKS_COOLDOWN_MS + 1_000);
+    await idp.rotate();
+    expect((await get(t, await idp.token(client))).statusCode).toBe(200);
+    expect(idp.jwksFetches()).toBe(fetches + 2);
+    // 31 s after it was last verified, well within the minute, but its key is gone.
+    expect401(await get(t, tokenD));
+  });
 });
 
 describe('the IdP is unreachable', () => {
