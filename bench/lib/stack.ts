@@ -62,17 +62,6 @@ export function spawnService(name: string, file: string, env: Record<string, str
   };
 }
 
-/** The node process doing the work under a `tsx` CLI parent (test/support/processes.ts spawns those). */
-export function codePid(tsxPid: number): number {
-  try {
-    const children = readFileSync(`/proc/${tsxPid}/task/${tsxPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    const node = children.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!.endsWith('node'));
-    return node ? Number(node) : tsxPid;
-  } catch {
-    return tsxPid;
-  }
-}
-
 /** Resident set size in KiB, from /proc (Linux). */
 export function rssKb(pid: number): number | undefined {
   try {

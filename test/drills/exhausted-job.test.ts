@@ -12,12 +12,12 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { QUEUE_NAME } from '../../src/jobs/bullmq-driver.js';
-import { createTestDatabase, REDIS_URL, uniqueName } from '../support/harness.js';
+import { createTestDatabase, REDIS_URL } from '../support/harness.js';
 import { familyBody } from '../support/families.js';
 import { spawnEntry, type Proc } from '../support/processes.js';
-import { freePort } from '../support/redis-server.js';
 import { checkInvariants } from '../support/invariants.js';
-import { codePid, municipalityToken, postRegistration, prepareDatabase, serviceEnv, statusCounts, until, waitReady } from '../../bench/lib/stack.js';
+import { clearQueue, drillStack, killAll } from '../support/drill.js';
+import { municipalityToken, postRegistration, statusCounts, until, waitReady } from '../../bench/lib/stack.js';
 
 const FAMILIES = 3;
 
@@ -30,23 +30,13 @@ const procs: Proc[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase('drill_exhausted');
-  await prepareDatabase(database.url);
-  prefix = uniqueName('drill');
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  env = serviceEnv({ databaseUrl: database.url, redisUrl: REDIS_URL, prefix, port, extra: { OUTBOX_POLL_MS: '50' } });
+  ({ prefix, baseUrl, env } = await drillStack(database.url, REDIS_URL));
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 });
 
 afterAll(async () => {
-  for (const p of procs) {
-    if (p.child.exitCode === null && p.child.signalCode === null) {
-      process.kill(codePid(p.child.pid!), 'SIGKILL');
-      await p.stop('SIGKILL');
-    }
-  }
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await killAll(procs);
+  await clearQueue(redis, prefix);
   await redis.quit();
   await database?.drop();
 });

@@ -4,14 +4,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { Redis } from 'ioredis';
-import { REDIS_URL, uniqueName } from '../support/harness.js';
+import { REDIS_URL } from '../support/harness.js';
 import { familyBody } from '../support/families.js';
 import { spawnEntry, type Proc } from '../support/processes.js';
-import { freePort } from '../support/redis-server.js';
 import { createPgCluster, type PgCluster } from '../support/pg-cluster.js';
 import { checkInvariants } from '../support/invariants.js';
+import { clearQueue, drillStack, killAll } from '../support/drill.js';
 import {
-  codePid, connectedWorkers, municipalityToken, postRegistration, prepareDatabase, serviceEnv, statusCounts, until, waitReady, type PostResult,
+  connectedWorkers, municipalityToken, postRegistration, statusCounts, until, waitReady, type PostResult,
 } from '../../bench/lib/stack.js';
 
 /** Concurrent clients, each registering one family after another. */
@@ -32,23 +32,13 @@ const procs: Proc[] = [];
 beforeAll(async () => {
   cluster = await createPgCluster();
   databaseUrl = await cluster.createDatabase('drill_pg_restart');
-  await prepareDatabase(databaseUrl);
-  prefix = uniqueName('drill');
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  env = serviceEnv({ databaseUrl, redisUrl: REDIS_URL, prefix, port, extra: { OUTBOX_POLL_MS: '50' } });
+  ({ prefix, baseUrl, env } = await drillStack(databaseUrl, REDIS_URL));
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
 });
 
 afterAll(async () => {
-  for (const p of procs) {
-    if (p.child.exitCode === null && p.child.signalCode === null) {
-      process.kill(codePid(p.child.pid!), 'SIGKILL');
-      await p.stop('SIGKILL');
-    }
-  }
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await killAll(procs);
+  await clearQueue(redis, prefix);
   await redis.quit();
   await cluster?.destroy();
 });
@@ -102,7 +92,7 @@ describe('drill: PostgreSQL restarted under load', () => {
     procs.push(api, ...workers);
     await waitReady(baseUrl);
     await until(async () => ((await connectedWorkers(REDIS_URL, prefix)) >= workers.length ? true : undefined), 'the workers to connect', 30_000, 100);
-    const pids = procs.map((p) => codePid(p.child.pid!));
+    const pids = procs.map((p) => p.child.pid!);
 
     const clients = startClients(await municipalityToken());
     await sleep(STEADY_MS);
@@ -147,7 +137,7 @@ describe('drill: PostgreSQL restarted under load', () => {
     expect(await checkInvariants(databaseUrl)).toEqual([]);
 
     // Recovered without a restart: the very same processes are still serving.
-    expect(procs.map((p) => codePid(p.child.pid!))).toEqual(pids);
+    expect(procs.map((p) => p.child.pid!)).toEqual(pids);
     expect((await fetch(`${baseUrl}/api/v1/ready`)).status).toBe(200);
     for (const w of workers) expect(await w.stop()).toBe(0);
     expect(await api.stop()).toBe(0);

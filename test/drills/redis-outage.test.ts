@@ -14,13 +14,14 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { QUEUE_NAME } from '../../src/jobs/bullmq-driver.js';
-import { createTestDatabase, uniqueName } from '../support/harness.js';
+import { createTestDatabase } from '../support/harness.js';
 import { familyBody } from '../support/families.js';
 import { spawnEntry, type Proc } from '../support/processes.js';
-import { startRedisServer, freePort, type PrivateRedis } from '../support/redis-server.js';
+import { startRedisServer, type PrivateRedis } from '../support/redis-server.js';
 import { checkInvariants } from '../support/invariants.js';
+import { drillStack, killAll } from '../support/drill.js';
 import {
-  codePid, connectedWorkers, municipalityToken, postRegistration, prepareDatabase, serviceEnv, statusCounts, until, waitQueueQuiet, waitReady,
+  connectedWorkers, municipalityToken, postRegistration, statusCounts, until, waitQueueQuiet, waitReady,
 } from '../../bench/lib/stack.js';
 
 const WORKERS = 2;
@@ -44,21 +45,12 @@ const procs: Proc[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase('drill_redis');
-  await prepareDatabase(database.url);
   redisServer = await startRedisServer();
-  prefix = uniqueName('drill');
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  env = serviceEnv({ databaseUrl: database.url, redisUrl: redisServer.url, prefix, port, extra: { OUTBOX_POLL_MS: '50' } });
+  ({ prefix, baseUrl, env } = await drillStack(database.url, redisServer.url));
 });
 
 afterAll(async () => {
-  for (const p of procs) {
-    if (p.child.exitCode === null && p.child.signalCode === null) {
-      process.kill(codePid(p.child.pid!), 'SIGKILL');
-      await p.stop('SIGKILL');
-    }
-  }
+  await killAll(procs);
   await redisServer?.destroy();
   await database?.drop();
 });

@@ -9,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { QUEUE_NAME } from '../../src/jobs/bullmq-driver.js';
-import { createTestDatabase, REDIS_URL, uniqueName } from '../support/harness.js';
+import { createTestDatabase, REDIS_URL } from '../support/harness.js';
 import { familyBody } from '../support/families.js';
 import { spawnEntry, type Proc } from '../support/processes.js';
-import { freePort } from '../support/redis-server.js';
 import { checkInvariants } from '../support/invariants.js';
+import { clearQueue, drillStack, killAll } from '../support/drill.js';
 import {
-  codePid, connectedWorkers, municipalityToken, postRegistration, prepareDatabase, serviceEnv, statusCounts, until, waitQueueQuiet, waitReady,
+  connectedWorkers, municipalityToken, postRegistration, statusCounts, until, waitQueueQuiet, waitReady,
 } from '../../bench/lib/stack.js';
 
 const FAMILIES = 12;
@@ -33,23 +33,13 @@ const procs: Proc[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase('drill_kill');
-  await prepareDatabase(database.url);
-  prefix = uniqueName('drill');
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  env = serviceEnv({ databaseUrl: database.url, redisUrl: REDIS_URL, prefix, port, extra: { OUTBOX_POLL_MS: '50' } });
+  ({ prefix, baseUrl, env } = await drillStack(database.url, REDIS_URL));
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
 });
 
 afterAll(async () => {
-  for (const p of procs) {
-    if (p.child.exitCode === null && p.child.signalCode === null) {
-      process.kill(codePid(p.child.pid!), 'SIGKILL');
-      await p.stop('SIGKILL');
-    }
-  }
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await killAll(procs);
+  await clearQueue(redis, prefix);
   await redis.quit();
   await database?.drop();
 });
@@ -104,7 +94,7 @@ describe('drill: a worker killed with SIGKILL mid-job', () => {
     );
     const activeBefore = await redis.lrange(key('active'), 0, -1);
 
-    process.kill(codePid(victim.child.pid!), 'SIGKILL');
+    process.kill(victim.child.pid!, 'SIGKILL');
     await victim.exited;
     // Only now may the transactions go on: the victim's can no longer commit.
     await holder.query('rollback');

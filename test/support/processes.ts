@@ -3,7 +3,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = `${ROOT}node_modules/.bin/tsx`;
 
 export interface Proc {
   child: ChildProcess;
@@ -14,7 +13,9 @@ export interface Proc {
 }
 
 export function spawnEntry(entry: 'src/worker.ts' | 'src/server.ts' | 'src/main.ts', env: Record<string, string | undefined>): Proc {
-  const child = spawn(TSX, [entry], {
+  // node itself with tsx as a loader (not the tsx CLI, which forks a second process): a signal
+  // sent to this child, SIGKILL included, reaches the process doing the work.
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -30,7 +30,9 @@ const env = () => ({ PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: d
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'spreiding-embedded-'));
   port = await freePort();
-  child = spawn('node_modules/.bin/tsx', ['src/main.ts'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  // As `npm start` runs it: the tsx CLI, which runs the service in a node child of its own. A
+  // process group of its own lets the clean-up below kill both.
+  child = spawn('node_modules/.bin/tsx', ['src/main.ts'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -47,7 +49,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (child && child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGKILL');
+    // The whole group: SIGKILL to the tsx parent alone would leave the service running.
+    process.kill(-child.pid!, 'SIGKILL');
     await exited;
   }
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
