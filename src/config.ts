@@ -16,6 +16,13 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** Prefix of every BullMQ key, so several deployments (or test files) can share one Redis. */
   readonly queuePrefix: string;
+  /**
+   * How long a worker's lock on a running job lasts (renewed at half of it while the job runs),
+   * and how often workers look for jobs whose lock expired: a job of a killed worker runs again
+   * within about their sum.
+   */
+  readonly queueLockDurationMs: number;
+  readonly queueStalledIntervalMs: number;
   readonly dataDir: string;
   readonly logLevel: LogLevel;
   readonly embedded: boolean;
@@ -213,6 +220,8 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolMax: int(env, 'DATABASE_POOL_MAX', 10, 1, 200),
     redisUrl,
     queuePrefix: str(env, 'QUEUE_PREFIX') ?? 'spreiding',
+    queueLockDurationMs: int(env, 'QUEUE_LOCK_DURATION_MS', 30_000, 1_000, 600_000),
+    queueStalledIntervalMs: int(env, 'QUEUE_STALLED_INTERVAL_MS', 30_000, 1_000, 600_000),
     dataDir,
     logLevel,
     embedded,

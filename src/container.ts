@@ -54,6 +54,8 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     ? createBullmqDriver({
         redisUrl: config.redisUrl,
         prefix: config.queuePrefix,
+        lockDurationMs: config.queueLockDurationMs,
+        stalledIntervalMs: config.queueStalledIntervalMs,
         onRedisError: (err) => {
           // A Redis outage produces an error per reconnect attempt; one line a few seconds is enough.
           const now = Date.now();

@@ -19,7 +19,13 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 const REMOVE_ON_COMPLETE = { age: 24 * 3600, count: 10_000 };
 const REMOVE_ON_FAIL = { age: 14 * 24 * 3600 };
 
-export function createBullmqDriver(opts: { redisUrl: string; prefix: string; onRedisError: (err: Error) => void }): JobDriver {
+export function createBullmqDriver(opts: {
+  redisUrl: string;
+  prefix: string;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  onRedisError: (err: Error) => void;
+}): JobDriver {
   // The producer fails fast when Redis is away (BULLMQ-NOTES: `add` otherwise waits up to 238 s);
   // the outbox keeps the job and the relay tries again. The offline queue stays on: BullMQ loads
   // its scripts while connecting, and refusing those commands would break the queue for good.
@@ -112,7 +118,13 @@ export function createBullmqDriver(opts: { redisUrl: string; prefix: string; onR
           if (!handler) throw new Error(`no handler for job ${job.name}`);
           await handler(job.data, { jobId: job.id ?? '', attempt: job.attemptsMade + 1 });
         },
-        { connection, prefix: opts.prefix, concurrency: o.concurrency },
+        {
+          connection,
+          prefix: opts.prefix,
+          concurrency: o.concurrency,
+          ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs } : {}),
+          ...(opts.stalledIntervalMs ? { stalledInterval: opts.stalledIntervalMs } : {}),
+        },
       );
       worker.on('failed', (job, err) => o.onFailed(job?.name ?? '?', job?.id ?? '?', err));
       worker.on('error', opts.onRedisError);

@@ -3,7 +3,8 @@
 // row locked, waiting for the ledger); one of two workers is then killed. The dead worker's
 // transactions roll back. Its families are proposed by the survivor — in a batch of another job
 // (an allocate job proposes other queued registrations too) or when BullMQ's stalled-job check
-// (30 s lock, 30 s interval) hands it the dead worker's jobs — and those jobs themselves must
+// (here a 5 s lock checked every 2 s, QUEUE_LOCK_DURATION_MS / QUEUE_STALLED_INTERVAL_MS; 30 s
+// each by default) hands it the dead worker's jobs — and those jobs themselves must
 // still be recovered and completed, not left "active" for ever.
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import pg from 'pg';
@@ -21,8 +22,10 @@ import {
 const FAMILIES = 12;
 /** Per worker process (src/boot.ts): 2 workers × 4 jobs in flight, the rest waits in the queue. */
 const CONCURRENCY = 4;
-/** Lock expiry (30 s) + up to two stalled checks (30 s apart) + slack for a busy 2-core box. */
-const RECOVERY_TIMEOUT_MS = 80_000;
+const LOCK_DURATION_MS = 5_000;
+const STALLED_INTERVAL_MS = 2_000;
+/** Lock expiry + up to two stalled checks + slack for a busy 2-core box. */
+const RECOVERY_TIMEOUT_MS = LOCK_DURATION_MS + 2 * STALLED_INTERVAL_MS + 20_000;
 
 let database: { url: string; drop: () => Promise<void> };
 let redis: Redis;
@@ -34,6 +37,7 @@ const procs: Proc[] = [];
 beforeAll(async () => {
   database = await createTestDatabase('drill_kill');
   ({ prefix, baseUrl, env } = await drillStack(database.url, REDIS_URL));
+  env = { ...env, QUEUE_LOCK_DURATION_MS: String(LOCK_DURATION_MS), QUEUE_STALLED_INTERVAL_MS: String(STALLED_INTERVAL_MS) };
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
 });
 
