@@ -558,23 +558,23 @@ function whyText(o: { bare: BareInsert[]; rows: Row[] }, intake: number, bareIns
   return [
     '### Why the ratios are low, and what would raise them',
     '',
-    `**Intake (${f0(intake)} against ${f0(bareInsertPerSec)}/s).** A registration costs ${f2(mid.intakeCpu.app)} ms of CPU in the api process and ` +
-      `${f2(mid.intakeCpu.postgres)} ms in PostgreSQL; the bare route ${f2(bareCpu.app)} and ${f2(bareCpu.postgres)}. The api is one Node thread, ` +
-      `so it stops near 1000 ÷ ${f2(mid.intakeCpu.app)} ≈ ${f0(1000 / mid.intakeCpu.app)}/s whatever PostgreSQL does (measured: ${f0(mid.intakeAlone.okPerSec)}/s). ` +
-      'The intake profile below counts the SQL statements per registration (the bare route: 1): two checks before the transaction ' +
-      '(municipality codes, BSN claims), BEGIN, six INSERTs (registration, members, claims, event, outbox, audit), COMMIT, a re-read of the row ' +
-      'for the answer, and the relay\'s select and per-row UPDATE of the outbox. A CPU profile of the api at saturation puts about 20% of its ' +
-      'time in the kernel writing to loopback TCP sockets (one writev per statement), 15–25% in drizzle building each query anew ' +
-      '(`sqlToQuery`, `is()`), about 10% in pg\'s protocol parsing, 6% in JWT verification (WebCrypto HMAC), and a few per cent in ' +
-      '`amsterdamDate`, which builds a new Intl.DateTimeFormat on every call. Half of a bare insert (one statement, no auth, no encryption) is out of reach for a ' +
-      'registration that must write seven rows, an audit line and an outbox row; what would move it most, in order: (1) the six INSERTs as one ' +
-      'statement (data-modifying CTE), which also makes BEGIN/COMMIT unnecessary, and the answer built from the inserted values instead of a ' +
-      're-read — 13 statements become about 4; (2) the relay sending a batch with one `addBulk` and one `UPDATE … WHERE id = ANY(…)` instead of a ' +
-      'statement and a Redis call per row; (3) the municipality check from an in-memory set (342 rows, changed only by an import) and the BSN ' +
-      'claim check inside the insert statement; (4) prepared statements for the fixed-shape queries (drizzle `.prepare()`); (5) a cached ' +
-      'Intl.DateTimeFormat in src/clock.ts and a short cache of verified tokens; (6) PostgreSQL over its Unix socket instead of TCP: one run ' +
-      'on this machine gave 286 instead of 217 registrations/s and 288 instead of 236 proposals/s (`BENCH_PG_ADMIN_URL` with `?host=/var/run/postgresql`); ' +
-      '(7) more api processes, which the design allows, once PostgreSQL has cores of its own.',
+    `**Intake (${f0(intake)} against ${f0(bareInsertPerSec)}/s).** A registration costs ${f2(mid.intakeCpu.app)} ms of CPU in the api process, ` +
+      `${f2(mid.intakeCpu.postgres)} ms in PostgreSQL and ${f2(mid.intakeCpu.redis)} ms in Redis; the bare route ${f2(bareCpu.app)} and ${f2(bareCpu.postgres)}. ` +
+      `With the load generator that is ${f2(cpuTotal(mid.intakeCpu))} ms, a ceiling of ${f0(2000 / cpuTotal(mid.intakeCpu))}/s on 2 cores: the machine, not ` +
+      'the api thread alone, is the limit. Since the intake rework (one statement per registration) the intake profile below counts one SQL ' +
+      'statement per registration for the write (registration, members, BSN claims, event, outbox row, audit line and idempotency key as one ' +
+      'data-modifying CTE, a named prepared statement, no BEGIN/COMMIT, no checks before it, no re-read for the answer) plus the relay\'s SELECT ' +
+      'and UPDATE per batch: one of each per registration when registrations come one at a time as in the profile; under load PostgreSQL ' +
+      'counted about 1.1 transactions per registration (batches of 15–20 rows, one addBulk each). Municipality codes come from memory and ' +
+      'verified tokens are remembered for a minute. ' +
+      'A CPU profile of the api at saturation after that rework (2026-11-30) puts about 40% of its busy time in the kernel writing to loopback ' +
+      'sockets (two thirds of it pg sending the statement and waking its backend, the rest the HTTP answer and the rate limiter\'s Redis call), ' +
+      '12% in AES-GCM, HMAC and random nonces for the BSNs, names and notes, 6% in garbage collection, 5% in ioredis and 4% in fastify. Half of a ' +
+      'bare insert (one row, no auth, no encryption, no rate limit) stays out of reach for a registration that writes eight rows for a family of three, an audit line ' +
+      'and an outbox row; what would move it further: (1) PostgreSQL over its Unix socket instead of TCP: one run on this machine, before the ' +
+      'rework, gave 286 instead of 217 registrations/s (`BENCH_PG_ADMIN_URL` with `?host=/var/run/postgresql`); (2) a rate limiter that counts ' +
+      'in memory and settles with Redis in the background instead of one Redis call per request (the shared limit becomes approximate); ' +
+      '(3) more api processes, which the design allows, once PostgreSQL has cores of its own.',
     '',
     `**Proposals (${f0(one.drain.perSec)}/s with 1 worker against a bare job\'s ${f0(one.bareJobPerSec)}; ${f0(most.drain.perSec)}/s with ${most.workers}).** ` +
       'An allocate job now proposes up to 25 queued registrations under one ledger lock (commit 31f68c8), so with a backlog the lock is ' +
@@ -659,7 +659,7 @@ function report(o: { started: Date; commit: string; machine: string; load: [numb
   lines.push(
     `Intake profile (${o.profile.count} registrations one at a time through app.inject, outbox relay included, statements timed at the pg driver): ` +
       `${f2(o.profile.perRegistrationMs)} ms per registration, of which ${f2(o.profile.inStatementsMs)} ms waiting for PostgreSQL over ${n.toFixed(1)} statements ` +
-      `and ${f2(o.profile.perRegistrationMs - o.profile.inStatementsMs)} ms in Node (validation, JWT, rate limit in Redis, AES-GCM and HMAC of the BSNs and names, drizzle, the relay's Redis add).`,
+      `and ${f2(o.profile.perRegistrationMs - o.profile.inStatementsMs)} ms in Node (validation, rate limit in Redis, AES-GCM and HMAC of the BSNs and names, the relay's queries and Redis add; the token is verified once a minute).`,
   );
   lines.push('');
   lines.push('| Statement | Per registration | ms |');
