@@ -2,6 +2,9 @@
 // in one addBulk and is marked sent in one UPDATE; a failed add leaves the whole batch unsent,
 // counts the attempt on each row, and logs the outage once.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from 'pino';
 import { systemClock } from '../../../src/clock.js';
@@ -11,18 +14,25 @@ import type { BulkJob, JobQueue } from '../../../src/jobs/jobs.js';
 import { createOutboxRelay, enqueueInTx } from '../../../src/jobs/outbox.js';
 import { createTestDatabase } from '../../support/harness.js';
 
-let database: Database;
-let drop: () => Promise<void>;
-beforeAll(async () => {
-  const created = await createTestDatabase();
-  drop = created.drop;
-  database = await createDatabase({ databaseUrl: created.url, dataDir: '/nonexistent', poolMax: 2 });
-  await database.migrate();
-});
-afterAll(async () => {
-  await database?.close();
-  await drop?.();
-});
+/** PostgreSQL, and PGlite as in embedded mode. */
+const backends: Array<[string, () => Promise<{ database: Database; drop: () => Promise<void> }>]> = [
+  [
+    'postgres',
+    async () => {
+      const created = await createTestDatabase();
+      const database = await createDatabase({ databaseUrl: created.url, dataDir: '/nonexistent', poolMax: 2 });
+      return { database, drop: created.drop };
+    },
+  ],
+  [
+    'pglite',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'spreiding-relay-'));
+      const database = await createDatabase({ databaseUrl: undefined, dataDir: dir, poolMax: 1 });
+      return { database, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  ],
+];
 
 function fakeQueue() {
   const calls: BulkJob[][] = [];
@@ -49,7 +59,18 @@ function fakeLogger() {
   return { logger: { warn: at('warn'), info: at('info'), debug: at('debug'), error: at('error') } as unknown as Logger, lines };
 }
 
-describe('outbox relay', () => {
+describe.each(backends)('outbox relay on %s', (_kind, open) => {
+  let database: Database;
+  let drop: () => Promise<void>;
+  beforeAll(async () => {
+    ({ database, drop } = await open());
+    await database.migrate();
+  });
+  afterAll(async () => {
+    await database?.close();
+    await drop?.();
+  });
+
   it('sends a batch with one addBulk, keeps it unsent while the queue fails, then marks it sent', async () => {
     const ids = Array.from({ length: 5 }, () => randomUUID());
     let tick = Date.parse('2026-11-30T10:00:00Z');
