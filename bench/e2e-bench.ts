@@ -556,7 +556,7 @@ function whyText(o: { bare: BareInsert[]; rows: Row[] }, intake: number, bareIns
   const one = o.rows.find((r) => r.workers === 1) ?? o.rows[0]!;
   const most = o.rows[o.rows.length - 1]!;
   return [
-    '### Why the ratios are low, and what would raise them',
+    '### Why the ratios are what they are',
     '',
     `**Intake (${f0(intake)} against ${f0(bareInsertPerSec)}/s).** A registration costs ${f2(mid.intakeCpu.app)} ms of CPU in the api process, ` +
       `${f2(mid.intakeCpu.postgres)} ms in PostgreSQL and ${f2(mid.intakeCpu.redis)} ms in Redis; the bare route ${f2(bareCpu.app)} and ${f2(bareCpu.postgres)}. ` +
@@ -577,16 +577,16 @@ function whyText(o: { bare: BareInsert[]; rows: Row[] }, intake: number, bareIns
       '(3) more api processes, which the design allows, once PostgreSQL has cores of its own.',
     '',
     `**Proposals (${f0(one.drain.perSec)}/s with 1 worker against a bare job\'s ${f0(one.bareJobPerSec)}; ${f0(most.drain.perSec)}/s with ${most.workers}).** ` +
-      'An allocate job now proposes up to 25 queued registrations under one ledger lock (commit 31f68c8), so with a backlog the lock is ' +
-      `no longer the limit; CPU is. A proposal costs ${f2(one.drainCpu.app)} ms of worker CPU, ${f2(one.drainCpu.postgres)} ms in PostgreSQL and ` +
+      'An allocate job proposes up to 25 queued registrations under one ledger lock and writes the whole batch — movements, key units, A, ' +
+      'allocation rows with their explanations, counters, registrations, history events and audit rows — as one statement ' +
+      '(src/modules/allocation/README.md); the jobs of the registrations a batch took skip without a read in the process that ran the batch ' +
+      `and on one two-column read elsewhere. A proposal costs ${f2(one.drainCpu.app)} ms of worker CPU, ${f2(one.drainCpu.postgres)} ms in PostgreSQL and ` +
       `${f2(one.drainCpu.redis)} ms in Redis — ${f2(cpuTotal(one.drainCpu))} ms in all, a ceiling of ${f0(2000 / cpuTotal(one.drainCpu))}/s on 2 cores — against ` +
-      `${f2(cpuTotal(one.bareJobCpu))} ms for a bare job. A CPU profile of a worker draining a backlog (after 31f68c8) puts about 28% of its time in the ` +
-      'kernel writing to loopback TCP sockets (one writev per statement), 20–30% in drizzle building queries, and 9% in BullMQ completing jobs: every ' +
-      'registration still has its own job, and most of them find their registration proposed by another job\'s batch and only skip. More worker ' +
-      `processes cost more per proposal (${f2(one.drainCpu.app)} ms of app CPU with 1 worker, ${f2(most.drainCpu.app)} with ${most.workers}): more processes ` +
-      'fetch and skip jobs of the same backlog, and each process catches its cached engine up on the others\' movements. What would raise it: the ' +
-      'per-allocation writes of a batch as multi-row statements (allocations, movements, counters, as events and audit rows already are), prepared ' +
-      'statements, PostgreSQL over its Unix socket, and not running the jobs of registrations that another job\'s batch already proposed.',
+      `${f2(cpuTotal(one.bareJobCpu))} ms for a bare job (one SELECT … FOR UPDATE and one UPDATE per job). What is left per proposal is mostly what the ` +
+      'bare job pays as well: BullMQ fetching, locking and completing one job per registration. More worker processes cost more per proposal ' +
+      `(${f2(one.drainCpu.app)} ms of app CPU with 1 worker, ${f2(most.drainCpu.app)} with ${most.workers}; the bare job ${f2(one.bareJobCpu.app)} and ` +
+      `${f2(most.bareJobCpu.app)}): the processes compete for the same two cores, each reads the registrations of the jobs another process's batch took, ` +
+      'and each catches its cached engine up on the others\' movements.',
     '',
     `**Lag at ${RATE}/s** meets the target on a quiet machine (p99 ${o.rows.map((r) => `${f0(r.fixedLag.p99)} ms with ${r.workers}`).join(', ')}), ` +
       `but not with much headroom: intake and proposal together cost ${o.rows.map((r) => f1(cpuTotal(r.fixedCpu))).join(', ')} ms of CPU per registration ` +
