@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client.js';
+import { makePgArray } from 'drizzle-orm/pg-core';
+import { runFixed, type Db, type DbOrTx } from '../../db/client.js';
 import {
   activeBsnClaims, allocations, duplicateAttempts, householdMembers, idempotencyKeys, registrationEvents, registrations,
   type RegistrationStatus,
@@ -29,6 +30,34 @@ export function createRegistrationsRepository() {
 
     async duplicateAttempts(tx: DbOrTx, registrationId: string) {
       return tx.select().from(duplicateAttempts).where(eq(duplicateAttempts.existingRegistrationId, registrationId)).orderBy(asc(duplicateAttempts.attemptedAt));
+    },
+
+    /**
+     * A new registration with everything that comes with it, in one statement (see
+     * intakeStatement): true when written, false when the idempotency key was taken already.
+     * A member already claimed fails the statement on active_bsn_claims_pkey.
+     */
+    async insertIntake(
+      db: Db,
+      r: {
+        id: string; reportingMunicipality: string; reportedOn: string; subgroup: string; eligibility: unknown; adults: number; children: number;
+        needs: unknown; networkMunicipalities: string[]; excludedMunicipalities: string[]; notesCiphertext: string | null; now: Date;
+        createdBySub: string;
+        members: Array<{ role: 'adult' | 'child'; position: number; bsn_hmac: string; bsn_ciphertext: string; name_ciphertext: string; birth_date: string }>;
+        actor: { sub: string; role: string; municipality: string | null; organisation: string | null; traceId: string | null };
+        outbox: { id: string; jobId: string; payload: unknown };
+        idempotency: { key: string; requestHash: string } | undefined;
+      },
+    ): Promise<boolean> {
+      const values: unknown[] = [
+        r.id, r.reportingMunicipality, r.reportedOn, r.subgroup, JSON.stringify(r.eligibility), r.adults, r.children, JSON.stringify(r.needs),
+        makePgArray(r.networkMunicipalities), makePgArray(r.excludedMunicipalities), r.notesCiphertext, r.now.toISOString(), r.createdBySub,
+        JSON.stringify(r.members), r.actor.sub, r.actor.role, r.actor.municipality, r.outbox.id, r.outbox.jobId, JSON.stringify(r.outbox.payload),
+        r.actor.organisation, r.actor.traceId,
+      ];
+      if (r.idempotency) values.push(r.idempotency.key, r.idempotency.requestHash);
+      const rows = await runFixed(db, { ...(r.idempotency ? INSERT_WITH_KEY : INSERT), values });
+      return (rows[0] as { inserted: number }).inserted === 1;
     },
 
     async get(tx: DbOrTx, id: string, opts: { forUpdate?: boolean } = {}) {
@@ -91,3 +120,52 @@ export function visibleTo(principal: { role: string; municipality?: string }): S
 
 /** A receiving municipality sees the family from approval on. */
 export const RECEIVER_VISIBLE: RegistrationStatus[] = ['approved', 'accepted', 'transferred', 'housed'];
+
+/**
+ * The intake's single statement (see insertIntake). $1 id, $2 reporting municipality,
+ * $3 reported on, $4 subgroup, $5 eligibility (JSON), $6 adults, $7 children, $8 needs (JSON),
+ * $9 network and $10 excluded municipalities (array literals), $11 notes ciphertext, $12 now,
+ * $13 the client's sub, $14 members (JSON array), $15–$17 actor sub, role and municipality,
+ * $18 outbox id, $19 job id, $20 job payload (JSON), $21 actor organisation, $22 trace id;
+ * with a key also $23 key and $24 request hash. Data-modifying CTEs all run to completion
+ * whether or not the final SELECT reads them; the foreign keys are checked at the end of the
+ * statement, when the registration row exists.
+ */
+function intakeStatement(withKey: boolean): { name: string; text: string } {
+  const source = withKey ? 'from ik' : '';
+  const text = `
+with ${withKey ? `ik as (
+  insert into idempotency_keys (client_sub, key, request_hash, registration_id, created_at)
+  values ($13::text, $23::text, $24::text, $1::uuid, $12::timestamptz)
+  on conflict do nothing
+  returning 1
+), ` : ''}reg as (
+  insert into registrations (id, status, reporting_municipality, reported_on, subgroup, eligibility, adults, children, needs,
+    network_municipalities, excluded_municipalities, notes_ciphertext, created_at, updated_at, created_by_sub)
+  select $1::uuid, 'queued', $2::text, $3::date, $4::text, $5::jsonb, $6::smallint, $7::smallint, $8::jsonb,
+    $9::text[], $10::text[], $11::text, $12::timestamptz, $12::timestamptz, $13::text ${source}
+  returning id
+), m as (
+  select * from jsonb_to_recordset($14::jsonb)
+    as m("role" text, "position" smallint, bsn_hmac text, bsn_ciphertext text, name_ciphertext text, birth_date date)
+), members as (
+  insert into household_members (registration_id, role, position, bsn_hmac, bsn_ciphertext, name_ciphertext, birth_date)
+  select reg.id, m."role", m."position", m.bsn_hmac, m.bsn_ciphertext, m.name_ciphertext, m.birth_date from reg, m
+), claims as (
+  insert into active_bsn_claims (bsn_hmac, registration_id)
+  select m.bsn_hmac, reg.id from reg, m
+), event as (
+  insert into registration_events (registration_id, action, from_status, to_status, actor_sub, actor_role, actor_municipality, at)
+  select reg.id, 'registered', null, 'queued', $15::text, $16::text, $17::text, $12::timestamptz from reg
+), job as (
+  insert into outbox (id, job_name, job_id, payload, created_at)
+  select $18::uuid, 'allocate', $19::text, $20::jsonb, $12::timestamptz from reg
+), audit as (
+  insert into audit_events (at, actor_sub, actor_role, actor_organisation, action, resource_type, resource_id, registration_id, trace_id, status_code)
+  select $12::timestamptz, $15::text, $16::text, $21::text, 'registration.create', 'registration', reg.id::text, reg.id, $22::text, 202 from reg
+)
+select count(*)::int as inserted from reg`;
+  return { name: withKey ? 'spreiding_intake_with_key_v1' : 'spreiding_intake_v1', text };
+}
+const INSERT = intakeStatement(false);
+const INSERT_WITH_KEY = intakeStatement(true);

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { runFixed, type Db, type DbOrTx } from '../../db/client.js';
+import type { Db, DbOrTx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { registrations } from '../../db/schema/index.js';
 import { amsterdamDate, type Clock } from '../../clock.js';
 import type { AllocationUnit } from '../../config.js';
 import { AppError, notFound, type FieldError } from '../../http/errors.js';
-import { makePgArray } from 'drizzle-orm/pg-core';
 import type { JobPayloads } from '../../jobs/jobs.js';
 import { allocateJobId } from '../../jobs/outbox.js';
 import type { Actor, AuditService } from '../audit/audit-service.js';
@@ -154,33 +153,25 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
   }): Promise<boolean> {
     const { id, body, actor, principal } = r;
     const job: JobPayloads['allocate'] = { v: 1, registrationId: id, round: 1, ...(actor.traceId ? { traceId: actor.traceId } : {}) };
-    const values: unknown[] = [
+    return repo.insertIntake(db, {
       id,
-      body.reportingMunicipality,
-      body.reportedOn,
-      body.subgroup,
-      JSON.stringify(body.eligibility),
-      body.household.adults.length,
-      body.household.children.length,
-      JSON.stringify(body.needs ?? {}),
-      makePgArray(body.networkMunicipalities ?? []),
-      makePgArray(body.excludedMunicipalities ?? []),
-      body.notes ? pii.encrypt(body.notes) : null,
-      r.now.toISOString(),
-      principal.sub,
-      JSON.stringify(r.members),
-      actor.sub,
-      actor.role,
-      principal.municipality ?? null,
-      randomUUID(),
-      allocateJobId(id, 1),
-      JSON.stringify(job),
-      actor.organisation,
-      actor.traceId,
-    ];
-    if (r.idempotency) values.push(r.idempotency.key, r.idempotency.requestHash);
-    const rows = await runFixed(db, { ...(r.idempotency ? INSERT_WITH_KEY : INSERT), values });
-    return (rows[0] as { inserted: number }).inserted === 1;
+      reportingMunicipality: body.reportingMunicipality,
+      reportedOn: body.reportedOn,
+      subgroup: body.subgroup,
+      eligibility: body.eligibility,
+      adults: body.household.adults.length,
+      children: body.household.children.length,
+      needs: body.needs ?? {},
+      networkMunicipalities: body.networkMunicipalities ?? [],
+      excludedMunicipalities: body.excludedMunicipalities ?? [],
+      notesCiphertext: body.notes ? pii.encrypt(body.notes) : null,
+      now: r.now,
+      createdBySub: principal.sub,
+      members: r.members,
+      actor: { sub: actor.sub, role: actor.role, municipality: principal.municipality ?? null, organisation: actor.organisation, traceId: actor.traceId },
+      outbox: { id: randomUUID(), jobId: allocateJobId(id, 1), payload: job },
+      idempotency: r.idempotency,
+    });
   }
 
   return {
@@ -332,51 +323,3 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
 }
 export type RegistrationsService = ReturnType<typeof createRegistrationsService>;
 
-/**
- * The intake's single statement (see insertRegistration). $1 id, $2 reporting municipality,
- * $3 reported on, $4 subgroup, $5 eligibility (JSON), $6 adults, $7 children, $8 needs (JSON),
- * $9 network and $10 excluded municipalities (array literals), $11 notes ciphertext, $12 now,
- * $13 the client's sub, $14 members (JSON array), $15–$17 actor sub, role and municipality,
- * $18 outbox id, $19 job id, $20 job payload (JSON), $21 actor organisation, $22 trace id;
- * with a key also $23 key and $24 request hash. Data-modifying CTEs all run to completion
- * whether or not the final SELECT reads them; the foreign keys are checked at the end of the
- * statement, when the registration row exists.
- */
-function intakeStatement(withKey: boolean): { name: string; text: string } {
-  const source = withKey ? 'from ik' : '';
-  const text = `
-with ${withKey ? `ik as (
-  insert into idempotency_keys (client_sub, key, request_hash, registration_id, created_at)
-  values ($13::text, $23::text, $24::text, $1::uuid, $12::timestamptz)
-  on conflict do nothing
-  returning 1
-), ` : ''}reg as (
-  insert into registrations (id, status, reporting_municipality, reported_on, subgroup, eligibility, adults, children, needs,
-    network_municipalities, excluded_municipalities, notes_ciphertext, created_at, updated_at, created_by_sub)
-  select $1::uuid, 'queued', $2::text, $3::date, $4::text, $5::jsonb, $6::smallint, $7::smallint, $8::jsonb,
-    $9::text[], $10::text[], $11::text, $12::timestamptz, $12::timestamptz, $13::text ${source}
-  returning id
-), m as (
-  select * from jsonb_to_recordset($14::jsonb)
-    as m("role" text, "position" smallint, bsn_hmac text, bsn_ciphertext text, name_ciphertext text, birth_date date)
-), members as (
-  insert into household_members (registration_id, role, position, bsn_hmac, bsn_ciphertext, name_ciphertext, birth_date)
-  select reg.id, m."role", m."position", m.bsn_hmac, m.bsn_ciphertext, m.name_ciphertext, m.birth_date from reg, m
-), claims as (
-  insert into active_bsn_claims (bsn_hmac, registration_id)
-  select m.bsn_hmac, reg.id from reg, m
-), event as (
-  insert into registration_events (registration_id, action, from_status, to_status, actor_sub, actor_role, actor_municipality, at)
-  select reg.id, 'registered', null, 'queued', $15::text, $16::text, $17::text, $12::timestamptz from reg
-), job as (
-  insert into outbox (id, job_name, job_id, payload, created_at)
-  select $18::uuid, 'allocate', $19::text, $20::jsonb, $12::timestamptz from reg
-), audit as (
-  insert into audit_events (at, actor_sub, actor_role, actor_organisation, action, resource_type, resource_id, registration_id, trace_id, status_code)
-  select $12::timestamptz, $15::text, $16::text, $21::text, 'registration.create', 'registration', reg.id::text, reg.id, $22::text, 202 from reg
-)
-select count(*)::int as inserted from reg`;
-  return { name: withKey ? 'spreiding_intake_with_key_v1' : 'spreiding_intake_v1', text };
-}
-const INSERT = intakeStatement(false);
-const INSERT_WITH_KEY = intakeStatement(true);
