@@ -43,6 +43,9 @@ export const registrations = pgTable(
     index('registrations_receiving_idx').on(t.receivingMunicipality),
     index('registrations_status_idx').on(t.status),
     index('registrations_created_idx').on(t.createdAt),
+    // The allocate job's batch takes the oldest queued registrations: without this, every batch
+    // sorts the whole queue.
+    index('registrations_queued_idx').on(t.createdAt, t.id).where(sql`status = 'queued'`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX "registrations_queued_idx" ON "registrations" USING btree ("created_at","id") WHERE status = 'queued';
