@@ -129,18 +129,18 @@ export function createAllocationService(deps: {
      *
      * Once it holds the ledger lock it also allocates up to BATCH − 1 other queued registrations
      * (oldest first, rows another transaction holds skipped), in the same transaction: lock,
-     * commit and the unavailable municipalities are shared, and the batch's writes go out as one
-     * statement (plus one for history events and one for audit rows). Their own jobs then find
-     * them no longer queued and skip. Each allocation keeps its explanation, event, audit row, counters
+     * commit and the unavailable municipalities are shared, and the batch's writes (history
+     * events and audit rows included) go out as one statement. Their own jobs then find them no
+     * longer queued and skip. Each allocation keeps its explanation, event, audit row, counters
      * and movements exactly as if it had run alone.
      */
     async propose(payload: { registrationId: string; round: number }, traceId: string | null = null): Promise<'proposed' | 'needs_attention' | 'skipped'> {
       const actor = systemActor(traceId);
       // Most jobs find their registration proposed already by an earlier job's batch: this
-      // process's own batches are remembered, and a plain read outside a transaction settles
-      // the rest in one statement. Only a registration queued for
-      // this round when read goes on to the locked check below; nothing moves a registration back
-      // into an earlier round, and every move into 'queued' sends a job of its own.
+      // process's own batches are remembered, and a plain read outside a transaction settles the
+      // rest in one statement. Only a registration queued for this round when read goes on to
+      // the locked check below; nothing moves a registration back into an earlier round, and
+      // every move into 'queued' sends a job of its own.
       if (settledRounds.has(roundKey(payload.registrationId, payload.round))) return 'skipped';
       const peek = await repo.roundOf(db, payload.registrationId);
       if (!peek || peek.status !== 'queued' || peek.round !== payload.round) return 'skipped';
