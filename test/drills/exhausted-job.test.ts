@@ -7,17 +7,16 @@
 // test: the job is failed by a stand-in worker that throws UnrecoverableError (BullMQ's "no more
 // attempts"), and the registration's updated_at is moved back past the sweep's one-minute
 // threshold. The sweep itself runs for real, at the start of a fresh api process.
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { QUEUE_NAME } from '../../src/jobs/bullmq-driver.js';
 import { createTestDatabase, REDIS_URL } from '../support/harness.js';
-import { familyBody } from '../support/families.js';
 import { spawnEntry, type Proc } from '../support/processes.js';
 import { checkInvariants } from '../support/invariants.js';
-import { clearQueue, drillStack, killAll } from '../support/drill.js';
-import { municipalityToken, postRegistration, statusCounts, until, waitReady } from '../../bench/lib/stack.js';
+import { clearQueue, drillStack, killAll, registerFamilies, showOutputOnFailure } from '../support/drill.js';
+import { statusCounts, until, waitReady } from '../../bench/lib/stack.js';
 
 const FAMILIES = 3;
 
@@ -43,20 +42,12 @@ afterAll(async () => {
 
 describe('drill: a job that exhausted its attempts', () => {
   it('is run again by the sweep, so the registration is proposed, once', { timeout: 60_000 }, async () => {
-    onTestFailed(() => {
-      for (const p of procs) console.error(`--- ${p.child.spawnargs.slice(-1)[0]} (pid ${p.child.pid}, exit ${p.child.exitCode ?? p.child.signalCode}) ---\n${p.output().slice(-4000)}`);
-    });
+    showOutputOnFailure(procs);
     // Intake with no worker running: the relay sends the jobs, nobody takes them yet.
     const api = spawnEntry('src/server.ts', env);
     procs.push(api);
     await waitReady(baseUrl);
-    const token = await municipalityToken();
-    const ids: string[] = [];
-    for (let i = 0; i < FAMILIES; i++) {
-      const res = await postRegistration(baseUrl, token, familyBody());
-      expect(res.status).toBe(202);
-      ids.push(res.body.id as string);
-    }
+    const ids = await registerFamilies(baseUrl, FAMILIES);
     const queue = new Queue(QUEUE_NAME, { connection: redis, prefix });
     await until(async () => ((await queue.getWaitingCount()) === FAMILIES ? true : undefined), 'the relay to send the jobs', 10_000);
     expect(await api.stop()).toBe(0);

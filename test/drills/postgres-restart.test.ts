@@ -2,14 +2,14 @@
 // (-m immediate, down for a few seconds, crash recovery on start). It runs on a private cluster
 // so the machine's PostgreSQL, which every other test file uses, stays up.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { REDIS_URL } from '../support/harness.js';
 import { familyBody } from '../support/families.js';
 import { spawnEntry, type Proc } from '../support/processes.js';
 import { createPgCluster, type PgCluster } from '../support/pg-cluster.js';
 import { checkInvariants } from '../support/invariants.js';
-import { clearQueue, drillStack, killAll } from '../support/drill.js';
+import { clearQueue, drillStack, killAll, showOutputOnFailure } from '../support/drill.js';
 import {
   connectedWorkers, municipalityToken, postRegistration, statusCounts, until, waitReady, type PostResult,
 } from '../../bench/lib/stack.js';
@@ -83,10 +83,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('drill: PostgreSQL restarted under load', () => {
   it('answers 503 problem+json during the outage, recovers without a restart, loses nothing accepted', { timeout: 90_000 }, async () => {
-    onTestFailed(async () => {
-      for (const p of procs) console.error(`--- ${p.child.spawnargs.slice(-1)[0]} (pid ${p.child.pid}, exit ${p.child.exitCode ?? p.child.signalCode}) ---\n${p.output().slice(-4000)}`);
-      console.error(`--- postgres log ---\n${(await cluster.log()).slice(-4000)}`);
-    });
+    showOutputOnFailure(procs, async () => `--- postgres log ---\n${(await cluster.log()).slice(-4000)}`);
     const api = spawnEntry('src/server.ts', env);
     const workers = [spawnEntry('src/worker.ts', env), spawnEntry('src/worker.ts', env)];
     procs.push(api, ...workers);

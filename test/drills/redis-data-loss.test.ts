@@ -3,17 +3,16 @@
 // Their registrations are queued, their outbox rows marked sent: only the relay's sweep (jobs of
 // registrations queued for over 60 s, every 30 s from the api's start) brings them back. It runs
 // on a private redis-server, so the machine's Redis stays up.
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { QUEUE_NAME } from '../../src/jobs/bullmq-driver.js';
 import { createTestDatabase } from '../support/harness.js';
-import { familyBody } from '../support/families.js';
 import { spawnEntry, type Proc } from '../support/processes.js';
 import { startRedisServer, type PrivateRedis } from '../support/redis-server.js';
 import { checkInvariants } from '../support/invariants.js';
-import { drillStack, killAll } from '../support/drill.js';
-import { connectedWorkers, municipalityToken, postRegistration, statusCounts, until, waitReady } from '../../bench/lib/stack.js';
+import { drillStack, killAll, registerFamilies, showOutputOnFailure } from '../support/drill.js';
+import { connectedWorkers, statusCounts, until, waitReady } from '../../bench/lib/stack.js';
 
 const FAMILIES = 6;
 /** The sweep's threshold: a registration queued this long has lost its job. */
@@ -42,20 +41,12 @@ afterAll(async () => {
 
 describe('drill: Redis loses the waiting jobs', () => {
   it('the sweep sends them again, and every family is proposed once', { timeout: 150_000 }, async () => {
-    onTestFailed(() => {
-      for (const p of procs) console.error(`--- ${p.child.spawnargs.slice(-1)[0]} (pid ${p.child.pid}, exit ${p.child.exitCode ?? p.child.signalCode}) ---\n${p.output().slice(-4000)}`);
-    });
+    showOutputOnFailure(procs);
     // No worker yet: the jobs wait in Redis.
     const api = spawnEntry('src/server.ts', env);
     procs.push(api);
     await waitReady(baseUrl);
-    const token = await municipalityToken();
-    const ids: string[] = [];
-    for (let i = 0; i < FAMILIES; i++) {
-      const res = await postRegistration(baseUrl, token, familyBody());
-      expect(res.status).toBe(202);
-      ids.push(res.body.id as string);
-    }
+    const ids = await registerFamilies(baseUrl, FAMILIES);
     const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
     redis.on('error', () => {});
     try {

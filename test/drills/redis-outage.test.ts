@@ -10,7 +10,7 @@
 // A family whose job was lost is proposed by another job's batch (an allocate job also proposes
 // other queued registrations) or, failing that, by the relay's sweep; either is fine here.
 // redis-data-loss.test.ts covers the sweep on its own.
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { QUEUE_NAME } from '../../src/jobs/bullmq-driver.js';
@@ -19,7 +19,7 @@ import { familyBody } from '../support/families.js';
 import { spawnEntry, type Proc } from '../support/processes.js';
 import { startRedisServer, type PrivateRedis } from '../support/redis-server.js';
 import { checkInvariants } from '../support/invariants.js';
-import { drillStack, killAll } from '../support/drill.js';
+import { drillStack, killAll, lockWaiters, showOutputOnFailure } from '../support/drill.js';
 import {
   connectedWorkers, municipalityToken, postRegistration, statusCounts, until, waitQueueQuiet, waitReady,
 } from '../../bench/lib/stack.js';
@@ -55,20 +55,9 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function lockWaiters(c: pg.Client): Promise<number> {
-  // On a connection outside any transaction: inside one, pg_stat_activity is a stale snapshot.
-  const { rows } = await c.query<{ n: number }>(
-    `select count(distinct l.pid)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
-      where a.datname = current_database() and not l.granted`,
-  );
-  return rows[0]!.n;
-}
-
 describe('drill: Redis stopped during intake', () => {
   it('keeps accepting registrations and proposes every one of them exactly once after Redis returns empty', { timeout: 150_000 }, async () => {
-    onTestFailed(() => {
-      for (const p of procs) console.error(`--- ${p.child.spawnargs.slice(-1)[0]} (pid ${p.child.pid}, exit ${p.child.exitCode ?? p.child.signalCode}) ---\n${p.output().slice(-4000)}`);
-    });
+    showOutputOnFailure(procs);
     const api = spawnEntry('src/server.ts', env);
     const workers = Array.from({ length: WORKERS }, () => spawnEntry('src/worker.ts', env));
     procs.push(api, ...workers);

@@ -1,7 +1,7 @@
 // Drill: SIGTERM to the api and the worker while both have work in flight. The test holds two
 // locks so the work is observably unfinished when the signal arrives: the ledger lock (allocate
 // jobs wait inside their transaction) and a SHARE lock on registrations (POSTs wait at INSERT).
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { QUEUE_NAME } from '../../src/jobs/bullmq-driver.js';
@@ -9,7 +9,7 @@ import { createTestDatabase, REDIS_URL } from '../support/harness.js';
 import { familyBody } from '../support/families.js';
 import { spawnEntry, type Proc } from '../support/processes.js';
 import { checkInvariants } from '../support/invariants.js';
-import { clearQueue, drillStack, killAll } from '../support/drill.js';
+import { clearQueue, drillStack, killAll, lockWaiters, showOutputOnFailure } from '../support/drill.js';
 import {
   connectedWorkers, municipalityToken, postRegistration, statusCounts, until, waitQueueQuiet, waitReady,
 } from '../../bench/lib/stack.js';
@@ -49,25 +49,11 @@ async function client(): Promise<pg.Client> {
   return c;
 }
 
-/**
- * Sessions of this database waiting for a lock. Asked on a connection outside any transaction:
- * inside one, pg_stat_activity is a snapshot taken at its first read and misses newer sessions.
- */
-async function lockWaiters(c: pg.Client): Promise<number> {
-  const { rows } = await c.query<{ n: number }>(
-    `select count(distinct l.pid)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
-      where a.datname = current_database() and not l.granted`,
-  );
-  return rows[0]!.n;
-}
-
 const alive = (p: Proc) => p.child.exitCode === null && p.child.signalCode === null;
 
 describe('drill: SIGTERM to the api and the worker', () => {
   it('lets in-flight requests and jobs finish, then both exit 0; nothing accepted is lost', { timeout: 90_000 }, async () => {
-    onTestFailed(() => {
-      for (const p of procs) console.error(`--- ${p.child.spawnargs.slice(-1)[0]} (pid ${p.child.pid}, exit ${p.child.exitCode ?? p.child.signalCode}) ---\n${p.output().slice(-4000)}`);
-    });
+    showOutputOnFailure(procs);
     const api = spawnEntry('src/server.ts', env);
     const worker = spawnEntry('src/worker.ts', env);
     procs.push(api, worker);

@@ -6,7 +6,7 @@
 // (here a 5 s lock checked every 2 s, QUEUE_LOCK_DURATION_MS / QUEUE_STALLED_INTERVAL_MS; 30 s
 // each by default) hands it the dead worker's jobs — and those jobs themselves must
 // still be recovered and completed, not left "active" for ever.
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { QUEUE_NAME } from '../../src/jobs/bullmq-driver.js';
@@ -14,7 +14,7 @@ import { createTestDatabase, REDIS_URL } from '../support/harness.js';
 import { familyBody } from '../support/families.js';
 import { spawnEntry, type Proc } from '../support/processes.js';
 import { checkInvariants } from '../support/invariants.js';
-import { clearQueue, drillStack, killAll } from '../support/drill.js';
+import { clearQueue, drillStack, killAll, lockWaiters, showOutputOnFailure } from '../support/drill.js';
 import {
   connectedWorkers, municipalityToken, postRegistration, statusCounts, until, waitQueueQuiet, waitReady,
 } from '../../bench/lib/stack.js';
@@ -50,24 +50,9 @@ afterAll(async () => {
 
 const key = (suffix: string) => `${prefix}:${QUEUE_NAME}:${suffix}`;
 
-/**
- * Sessions of this database waiting for a lock (only the ledger lock is contended here). Asked on
- * a connection outside any transaction: inside one, pg_stat_activity is a snapshot taken at its
- * first read and misses newer sessions.
- */
-async function backendsWaitingForLedger(c: pg.Client): Promise<number> {
-  const { rows } = await c.query<{ n: number }>(
-    `select count(distinct l.pid)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
-      where a.datname = current_database() and not l.granted`,
-  );
-  return rows[0]!.n;
-}
-
 describe('drill: a worker killed with SIGKILL mid-job', () => {
   it('another worker finishes the killed worker\'s jobs; no family is allocated twice; the ledger stays consistent', { timeout: 120_000 }, async () => {
-    onTestFailed(() => {
-      for (const p of procs) console.error(`--- ${p.child.spawnargs.slice(-1)[0]} (pid ${p.child.pid}, exit ${p.child.exitCode ?? p.child.signalCode}) ---\n${p.output().slice(-4000)}`);
-    });
+    showOutputOnFailure(procs);
     const api = spawnEntry('src/server.ts', env);
     const victim = spawnEntry('src/worker.ts', env);
     const survivor = spawnEntry('src/worker.ts', env);
@@ -92,7 +77,7 @@ describe('drill: a worker killed with SIGKILL mid-job', () => {
     const ids = accepted.map((r) => r.body.id as string);
 
     await until(
-      async () => ((await redis.llen(key('active'))) === 2 * CONCURRENCY && (await backendsWaitingForLedger(monitor)) === 2 * CONCURRENCY ? true : undefined),
+      async () => ((await redis.llen(key('active'))) === 2 * CONCURRENCY && (await lockWaiters(monitor)) === 2 * CONCURRENCY ? true : undefined),
       'both workers to hold 4 jobs each, blocked on the ledger lock',
       20_000,
     );

@@ -129,6 +129,17 @@ export function fixedClock(iso: string): Clock & { set(iso: string): void; advan
   };
 }
 
+/** One statement on its own connection (outside the app under test): the rows it returns. */
+export async function sqlRows<T extends pg.QueryResultRow>(databaseUrl: string, text: string, values: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    return (await c.query<T>(text, values)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
 /** Row counts of every table, to prove that bad input changed nothing. */
 export async function rowCounts(databaseUrl: string): Promise<Record<string, number>> {
   const c = new pg.Client({ connectionString: databaseUrl });

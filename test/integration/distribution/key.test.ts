@@ -3,7 +3,7 @@
 // applies from the next allocation), and who may use the coordinator's endpoints.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { rowCounts, startTestApp, type TestApp } from '../../support/harness.js';
+import { rowCounts, sqlRows, startTestApp, type TestApp } from '../../support/harness.js';
 import { checkInvariants } from '../../support/invariants.js';
 import { activeAllocation, register, waitForStatus } from '../../support/workflow.js';
 
@@ -21,15 +21,7 @@ afterEach(async () => {
   expect(await checkInvariants(t.databaseUrl)).toEqual([]);
 });
 
-async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: t.databaseUrl });
-  await c.connect();
-  try {
-    return (await c.query<T>(text, values)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => sqlRows<T>(t.databaseUrl, text, values);
 
 const getKey = (query = '') => t.app.inject({ url: `/api/v1/distribution/key${query}`, headers: coordinator });
 const putKey = (payload: object) => t.app.inject({ method: 'PUT', url: '/api/v1/distribution/key', headers: coordinator, payload });

@@ -2,7 +2,7 @@
 // movements; the old codes are deactivated. Real PostgreSQL, in-process worker.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { startTestApp, type TestApp } from '../../support/harness.js';
+import { sqlRows, startTestApp, type TestApp } from '../../support/harness.js';
 import { checkInvariants } from '../../support/invariants.js';
 import { coordinatorPost, register, waitForStatus } from '../../support/workflow.js';
 import { add, formatRational, parseRational, ZERO } from '../../../src/modules/allocation/engine/index.js';
@@ -18,15 +18,7 @@ afterEach(async () => {
   expect(await checkInvariants(t.databaseUrl)).toEqual([]);
 });
 
-async function sql<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: t.databaseUrl });
-  await c.connect();
-  try {
-    return (await c.query<T>(text)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => sqlRows<T>(t.databaseUrl, text, values);
 
 const balanceMap = async () => {
   const res = await t.app.inject({ url: '/api/v1/distribution/balances?period=2026-H2&province=Noord-Holland', headers: await t.auth('coordinator') });

@@ -2,7 +2,7 @@
 // HTTP on real PostgreSQL with a fixed clock (PERIOD_CARRY_FACTOR=0.5, PERIOD_CARRY_CAP=1).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { fixedClock, startTestApp, type TestApp } from '../../support/harness.js';
+import { fixedClock, sqlRows, startTestApp, type TestApp } from '../../support/harness.js';
 import { checkInvariants } from '../../support/invariants.js';
 import { activeAllocation, coordinatorPost, register, waitForStatus } from '../../support/workflow.js';
 import { add, compare, formatRational, parseRational, rational, sub, type Rational } from '../../../src/modules/allocation/engine/index.js';
@@ -23,15 +23,7 @@ afterEach(async () => {
   expect(await checkInvariants(t.databaseUrl, { now: clock.now() })).toEqual([]);
 });
 
-async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: t.databaseUrl });
-  await c.connect();
-  try {
-    return (await c.query<T>(text, values)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => sqlRows<T>(t.databaseUrl, text, values);
 
 async function family(reportedOn: string, reporter = 'GM0363') {
   const { id } = await register(

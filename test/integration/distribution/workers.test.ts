@@ -5,7 +5,7 @@
 // workers' cached engines (the ledger seq moved).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { startTestApp, type TestApp } from '../../support/harness.js';
+import { sqlRows, startTestApp, type TestApp } from '../../support/harness.js';
 import { checkInvariants } from '../../support/invariants.js';
 import { spawnEntry, waitFor, type Proc } from '../../support/processes.js';
 import { activeAllocation, coordinatorPost, register, waitForStatus } from '../../support/workflow.js';
@@ -30,15 +30,7 @@ afterAll(async () => {
   expect(codes).toEqual(workers.map(() => 0));
 });
 
-async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: t.databaseUrl });
-  await c.connect();
-  try {
-    return (await c.query<T>(text, values)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => sqlRows<T>(t.databaseUrl, text, values);
 
 describe(`${WORKERS} worker processes, ${REGISTRATIONS} registrations`, () => {
   it('propose every registration once, with the ledger equal to the sum of its movements', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixedClock, rowCounts, startTestApp, type TestApp } from '../../support/harness.js';
+import { fixedClock, rowCounts, sqlRows, startTestApp, type TestApp } from '../../support/harness.js';
 import { familyBody, nextBsn } from '../../support/families.js';
 
 let t: TestApp;
@@ -13,15 +13,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
-  const c = new pg.Client({ connectionString: t.databaseUrl });
-  await c.connect();
-  try {
-    return (await c.query<R>(text, values)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const query = <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => sqlRows<R>(t.databaseUrl, text, values);
 
 const amsterdam = () => t.auth('municipality', { municipality: 'GM0363', sub: 'system:amsterdam' });
 const post = async (payload: unknown, headers: Record<string, string> = {}) =>
