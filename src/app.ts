@@ -72,7 +72,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await api.register(municipalitiesRoutes, { service: container.services.municipalities });
       await api.register(auditRoutes, { service: container.services.audit });
       await api.register(registrationsRoutes, { service: container.services.registrations });
-      await api.register(reviewRoutes, { service: container.services.review, registrations: container.services.registrations });
+      await api.register(reviewRoutes, { service: container.services.review });
       await api.register(housingRoutes, { service: container.services.housing });
       await api.register(shelterRoutes, { service: container.services.shelter });
       await api.register(shelterReportRoutes, { service: container.services.shelterReport });
@@ -82,7 +82,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     { prefix: API_PREFIX },
   );
   // The review desk's pages and assets under `/`, outside the API prefix.
-  const { embedded, auth } = container.config;
-  await app.register(uiPlugin, { session: { embedded, jwtSecret: auth.jwtSecret, issuer: auth.issuer, audience: auth.audience } });
+  const { embedded, uiLocalSignIn, auth } = container.config;
+  await app.register(uiPlugin, { session: { enabled: embedded && uiLocalSignIn, jwtSecret: auth.jwtSecret, issuer: auth.issuer, audience: auth.audience } });
   return app;
 }

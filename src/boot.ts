@@ -49,7 +49,8 @@ export async function startApi(container: Container): Promise<Running> {
   if (config.embedded) {
     logger.info(
       `Embedded mode: data in ${config.dataDir}; generated keys in ${embeddedSecretsFile(config.dataDir)}. ` +
-        'Get a token with: npm run --silent token -- --role coordinator',
+        'Get a token with: npm run --silent token -- --role coordinator' +
+        (config.uiLocalSignIn ? '; the web desk offers one-click sign-in to a browser on this computer.' : '; UI_LOCAL_SIGN_IN=true turns on one-click sign-in in the web desk for a browser on this computer.'),
     );
   }
   return {

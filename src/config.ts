@@ -26,6 +26,11 @@ export interface Config {
   readonly dataDir: string;
   readonly logLevel: LogLevel;
   readonly embedded: boolean;
+  /**
+   * The review desk's one-click coordinator sign-in for the person at this computer: embedded mode
+   * only, and only when asked for (UI_LOCAL_SIGN_IN=true).
+   */
+  readonly uiLocalSignIn: boolean;
   readonly auth: {
     readonly jwtSecret: string | undefined;
     readonly jwksUrl: string | undefined;
@@ -208,6 +213,14 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const carryCapRaw = str(env, 'PERIOD_CARRY_CAP');
 
+  const uiLocalSignIn = bool(env, 'UI_LOCAL_SIGN_IN', false);
+  if (uiLocalSignIn && !embedded) {
+    throw new ConfigError('UI_LOCAL_SIGN_IN', 'is only allowed in embedded mode (without DATABASE_URL); sign in through your identity provider instead');
+  }
+  if (uiLocalSignIn && jwtSecret === undefined) {
+    throw new ConfigError('UI_LOCAL_SIGN_IN', 'needs the HS256 secret (AUTH_JWT_SECRET or the generated one), not AUTH_JWKS_URL');
+  }
+
   const unit = (str(env, 'ALLOCATION_UNIT') ?? 'households') as AllocationUnit;
   if (unit !== 'households' && unit !== 'persons') {
     throw new ConfigError('ALLOCATION_UNIT', `must be households or persons, got "${unit}"`);
@@ -225,6 +238,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     logLevel,
     embedded,
+    uiLocalSignIn,
     auth: {
       jwtSecret,
       jwksUrl,

@@ -129,7 +129,7 @@ describe('embedded mode: one-click sign-in for the person at this computer', () 
     await ensureUiBuilt();
     dataDir = mkdtempSync(join(tmpdir(), 'spreiding-ui-embedded-'));
     // No DATABASE_URL: embedded PGlite, generated secrets, in-process jobs, as after `npm start`.
-    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000' });
+    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000', UI_LOCAL_SIGN_IN: 'true' });
     expect(config.embedded).toBe(true);
     container = await createContainer({ config, logger: createLogger(config.logLevel) });
     app = await buildApp(container);
@@ -178,6 +178,12 @@ describe('embedded mode: one-click sign-in for the person at this computer', () 
       ['another machine', { remoteAddress: '10.1.2.3' }],
       ['through a proxy (X-Forwarded-For)', { headers: { 'x-forwarded-for': '203.0.113.7' } }],
       ['through a proxy (Forwarded)', { headers: { forwarded: 'for=203.0.113.7' } }],
+      // nginx's usual set-up sends X-Real-IP and no X-Forwarded-For; other proxies and CDNs have their own.
+      ['through a proxy (X-Real-IP)', { headers: { 'x-real-ip': '203.0.113.7' } }],
+      ['through a proxy (Via)', { headers: { via: '1.1 proxy.example' } }],
+      ['through a proxy (X-Forwarded-Host)', { headers: { 'x-forwarded-host': 'localhost' } }],
+      ['through a proxy (X-Forwarded-Proto)', { headers: { 'x-forwarded-proto': 'https' } }],
+      ['through a CDN (True-Client-IP)', { headers: { 'true-client-ip': '203.0.113.7' } }],
       ['a DNS-rebinding host name', { headers: { host: 'evil.example:3000' } }],
       ['another site in the browser', { headers: { 'sec-fetch-site': 'cross-site' } }],
       ['another local origin in the browser', { headers: { 'sec-fetch-site': 'same-site' } }],
@@ -221,4 +227,32 @@ describe('embedded mode: one-click sign-in for the person at this computer', () 
       await browser.close();
     }
   }, 60_000);
+});
+
+describe('embedded mode without UI_LOCAL_SIGN_IN=true', () => {
+  let dataDir: string;
+  let container: Container;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    await ensureUiBuilt();
+    dataDir = mkdtempSync(join(tmpdir(), 'spreiding-ui-embedded-off-'));
+    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000' });
+    expect(config).toMatchObject({ embedded: true, uiLocalSignIn: false });
+    container = await createContainer({ config, logger: createLogger(config.logLevel) });
+    app = await buildApp(container);
+    await app.ready();
+  }, 120_000);
+  afterAll(async () => {
+    await app?.close();
+    await container?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('has no local sign-in: a direct loopback request gets the 404 of an unknown path', async () => {
+    const headers = { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' };
+    expectProblem(await app.inject({ url: '/ui/session', remoteAddress: '127.0.0.1', headers }), 404, 'not_found');
+    const res = await app.inject({ method: 'POST', url: '/ui/session', remoteAddress: '127.0.0.1', headers, payload: '{}' });
+    expectProblem(res, 404, 'not_found');
+    expect(res.body).not.toMatch(/eyJ/);
+  });
 });

@@ -68,6 +68,9 @@ describe('loadConfig', () => {
     ['AUTH_JWKS_URL', { AUTH_JWKS_URL: 'ftp://idp.example/keys' }],
     ['AUTH_JWT_ISSUER', { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://idp.example/jwks', AUTH_JWT_AUDIENCE: 'spreiding' }],
     ['AUTH_JWT_AUDIENCE', { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://idp.example/jwks', AUTH_JWT_ISSUER: 'https://idp.example' }],
+    // The one-click coordinator sign-in exists for embedded mode only.
+    ['UI_LOCAL_SIGN_IN', { UI_LOCAL_SIGN_IN: 'true' }],
+    ['UI_LOCAL_SIGN_IN', { UI_LOCAL_SIGN_IN: 'yes' }],
   ] as Array<[string, Record<string, string | undefined>]>)('refuses a bad %s: %j', (variable, overrides) => {
     const err = configError(production(overrides));
     expect(err.variable).toBe(variable);
@@ -115,6 +118,12 @@ describe('embedded mode (no DATABASE_URL)', () => {
     const b = loadConfig({ DATA_DIR: tempDir() });
     expect(a.auth.jwtSecret).not.toBe(b.auth.jwtSecret);
     expect(a.pii.encryptionKey.equals(b.pii.encryptionKey)).toBe(false);
+  });
+
+  it('has the local sign-in off unless UI_LOCAL_SIGN_IN=true', () => {
+    const dataDir = tempDir();
+    expect(loadConfig({ DATA_DIR: dataDir }).uiLocalSignIn).toBe(false);
+    expect(loadConfig({ DATA_DIR: dataDir, UI_LOCAL_SIGN_IN: 'true' }).uiLocalSignIn).toBe(true);
   });
 
   it('prefers keys given in the environment over the generated ones', () => {

@@ -2,8 +2,9 @@
 //
 // In embedded mode there is no identity provider; the operator already holds the secret in
 // DATA_DIR and could print a token with `npm run token`. This endpoint saves that step for the
-// person at the keyboard and for nobody else: it exists only in embedded mode, and answers only a
-// direct loopback connection addressed to a loopback host name.
+// person at the keyboard and for nobody else: it exists only in embedded mode when the operator
+// turned it on (UI_LOCAL_SIGN_IN=true), and answers only a direct loopback connection addressed to
+// a loopback host name.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { AppError } from '../../http/errors.js';
 import { signToken } from '../auth/auth-tokens.js';
@@ -14,7 +15,8 @@ export const UI_SESSION_TTL_SECONDS = 60 * 60;
 export const UI_SESSION_SUBJECT = 'embedded-ui:local-coordinator';
 
 export interface UiSessionOptions {
-  embedded: boolean;
+  /** Embedded mode and UI_LOCAL_SIGN_IN=true (config refuses the flag outside embedded mode). */
+  enabled: boolean;
   jwtSecret: string | undefined;
   issuer: string | undefined;
   audience: string | undefined;
@@ -29,10 +31,21 @@ function isLoopbackAddress(address: string | undefined): boolean {
 }
 
 /**
+ * Headers that any common reverse proxy or CDN adds. A proxy on the same host connects from
+ * loopback, so one of these on a request means it was relayed from somewhere else, whichever
+ * convention the proxy follows (nginx sets X-Real-IP and no X-Forwarded-For unless told to).
+ */
+const PROXY_HEADER = /^(forwarded|via|x-forwarded-.+|x-real-ip|x-client-ip|x-cluster-client-ip|x-original-forwarded-for|x-original-host|x-original-url|x-rewrite-url|true-client-ip|cf-connecting-ip|fastly-client-ip|x-proxyuser-ip|x-envoy-external-address|x-envoy-original-path)$/;
+
+export function hasProxyHeader(headers: FastifyRequest['headers']): boolean {
+  return Object.keys(headers).some((name) => PROXY_HEADER.test(name.toLowerCase()));
+}
+
+/**
  * A request from a browser on this machine, to this machine, not relayed.
- * - The socket's peer, not req.ip: with TRUST_PROXY the latter comes from X-Forwarded-For.
- * - No forwarding headers: a reverse proxy on the same host would otherwise make every remote
- *   visitor look local.
+ * - The socket's peer, never req.ip: with TRUST_PROXY the latter comes from X-Forwarded-For.
+ * - No proxy header of any kind: a reverse proxy on the same host would otherwise make every
+ *   remote visitor look local.
  * - A loopback Host: a DNS-rebinding page (evil.example resolving to 127.0.0.1) is same-origin to
  *   itself and could read the answer; its requests carry its own host name.
  * - Sec-Fetch-Site, when the browser sends it, must be same-origin, so another local site
@@ -40,7 +53,7 @@ function isLoopbackAddress(address: string | undefined): boolean {
  */
 export function isLocalRequest(req: FastifyRequest): boolean {
   if (!isLoopbackAddress(req.socket.remoteAddress)) return false;
-  if (req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined) return false;
+  if (hasProxyHeader(req.headers)) return false;
   const host = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '');
   if (!LOOPBACK_HOSTS.has(host)) return false;
   const site = req.headers['sec-fetch-site'];
@@ -62,9 +75,9 @@ const Session = {
 const unavailable = () => new AppError('not_found', 'There is no resource at this path (paths have no trailing slash).');
 
 export const uiSessionRoutes: FastifyPluginAsync<UiSessionOptions> = async (app, opts) => {
-  const { embedded, jwtSecret } = opts;
-  // Outside embedded mode the route does not exist at all: production sign-in is the OIDC proxy.
-  if (!embedded || jwtSecret === undefined) return;
+  const { enabled, jwtSecret } = opts;
+  // Unless turned on in embedded mode the route does not exist at all: production sign-in is the OIDC proxy.
+  if (!enabled || jwtSecret === undefined) return;
 
   const noStore = { 'Cache-Control': 'no-store' };
 
