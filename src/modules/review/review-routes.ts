@@ -1,14 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses, IdParams, Page } from '../../http/schemas.js';
 import { actorOf } from '../audit/audit-service.js';
-import { RegistrationSummary } from '../registrations/registrations-schemas.js';
-import type { RegistrationsService } from '../registrations/registrations-service.js';
+import { RegistrationSummary, type RegistrationSummaryView } from '../registrations/registrations-schemas.js';
 import { AllocationSchema, ListAllocationsQuery, OptionalReasonBody, OutcomeBody, OverrideBody, ReasonBody, TransferBody } from './review-schemas.js';
 import type { ReviewService } from './review-service.js';
 
-export const reviewRoutes: FastifyPluginAsyncTypebox<{ service: ReviewService; registrations: RegistrationsService }> = async (app, { service, registrations }) => {
+export const reviewRoutes: FastifyPluginAsyncTypebox<{ service: ReviewService }> = async (app, { service }) => {
   const actor = (req: { principal: Parameters<typeof actorOf>[0]; traceId: string }) => actorOf(req.principal, req.traceId);
-  const summary = (req: { principal: Parameters<typeof actorOf>[0] }, id: string) => registrations.summary(req.principal, id);
 
   app.get(
     '/allocations',
@@ -86,7 +84,8 @@ export const reviewRoutes: FastifyPluginAsyncTypebox<{ service: ReviewService; r
     },
   );
 
-  const transition = (path: string, operationId: string, summaryText: string, roles: ('coordinator' | 'municipality')[], body: object, run: (req: any) => Promise<void>) =>
+  // The answer is the registration as the transition left it (never a 404 for a change that happened).
+  const transition = (path: string, operationId: string, summaryText: string, roles: ('coordinator' | 'municipality')[], body: object, run: (req: any) => Promise<RegistrationSummaryView>) =>
     app.post(
       path,
       {
@@ -100,10 +99,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox<{ service: ReviewService; r
           response: { 200: RegistrationSummary, ...errorResponses(400, 403, 404, 409, 415) },
         },
       },
-      async (req: any) => {
-        await run(req);
-        return summary(req, req.params.id);
-      },
+      async (req: any) => run(req),
     );
 
   transition('/registrations/:id/reproposal', 'reproposeRegistration', 'Queue a registration that needs attention for a new proposal (coordinator)', ['coordinator'], OptionalReasonBody, (req) =>

@@ -14,7 +14,7 @@ import { periodAt } from '../allocation/periods.js';
 import type { MunicipalitiesRepository } from '../municipalities/municipalities-repository.js';
 import type { PiiCrypto } from '../pii/pii-crypto.js';
 import type { RegistrationRow, RegistrationsRepository } from '../registrations/registrations-repository.js';
-import { canSee } from '../registrations/registrations-service.js';
+import { canSee, summaryView } from '../registrations/registrations-service.js';
 import { isMinorOn } from '../registrations/eligibility.js';
 import { closeOpenStays } from '../shelter/shelter-closing.js';
 import type { Static } from 'typebox';
@@ -25,6 +25,10 @@ export type Outcome = 'housed' | 'returned_abroad' | 'own_network' | 'wmo_eligib
 /** States from which a registration may close without being housed (§4: any state before transferred). */
 const OPEN_STATES: RegistrationStatus[] = ['queued', 'proposed', 'approved', 'accepted', 'needs_attention'];
 const OVERRIDABLE: RegistrationStatus[] = ['queued', 'proposed', 'approved', 'needs_attention'];
+/** States in which a receiving (not reporting) municipality may record an outcome: the family is its own. */
+const RECEIVER_MAY_CLOSE: RegistrationStatus[] = ['accepted', 'transferred'];
+/** Allocation states in which the receiving municipality reads an allocation made to it. */
+const RECEIVER_ALLOCATION_VISIBLE: AllocationStatus[] = ['approved', 'accepted'];
 
 /** Whole years between two calendar dates. */
 export function ageOn(birthDate: string, on: string): number {
@@ -107,11 +111,26 @@ export function createReviewService(deps: ReviewDeps) {
     return { alloc: fresh, reg };
   }
 
+  /** A receiving municipality reads an allocation to it while it is approved or accepted; once it declined, no longer. */
   function allocationVisible(p: Principal, a: AllocationRow, reg: RegistrationRow): boolean {
     if (p.role === 'coordinator') return true;
     if (p.role !== 'municipality') return false;
     if (reg.reportingMunicipality === p.municipality) return true;
-    return a.municipality === p.municipality && ['approved', 'accepted', 'declined'].includes(a.status);
+    return a.municipality === p.municipality && RECEIVER_ALLOCATION_VISIBLE.includes(a.status);
+  }
+
+  const showReasonTo = (p: Principal, reg: RegistrationRow) => p.role === 'coordinator' || reg.reportingMunicipality === p.municipality;
+
+  /**
+   * The answer to a decision that committed: the allocation as it now is, read without the
+   * visibility check. A caller whose own decision took the allocation out of its sight (a
+   * decline) still gets its 200, never a 404 for a change that happened.
+   */
+  async function decided(actor: Actor, principal: Principal, allocationId: string) {
+    const alloc = (await repo.getAllocation(db, allocationId))!;
+    const reg = (await deps.registrations.get(db, alloc.registrationId))!;
+    await deps.audit.record(db, actor, { action: 'allocation.read', resourceType: 'allocation', resourceId: alloc.id, registrationId: reg.id });
+    return allocationView(alloc, reg, showReasonTo(principal, reg));
   }
 
   async function lockRegistration(tx: Tx, principal: Principal, id: string) {
@@ -125,6 +144,11 @@ export function createReviewService(deps: ReviewDeps) {
     if (outbox) deps.onOutboxWritten();
     return result;
   };
+
+  /** A transition's answer: the registration as committed, whether or not the caller still sees it. */
+  async function committedSummary(tx: Tx, id: string) {
+    return summaryView((await deps.registrations.get(tx, id))!);
+  }
 
   async function allocationView(a: AllocationRow, reg: RegistrationRow, showReason: boolean) {
     const today = amsterdamDate(clock.now());
@@ -170,7 +194,7 @@ export function createReviewService(deps: ReviewDeps) {
           ? undefined
           : or(
               eq(registrations.reportingMunicipality, principal.municipality ?? '-'),
-              and(eq(allocations.municipality, principal.municipality ?? '-'), inArray(allocations.status, ['approved', 'accepted', 'declined'])),
+              and(eq(allocations.municipality, principal.municipality ?? '-'), inArray(allocations.status, [...RECEIVER_ALLOCATION_VISIBLE])),
             );
       const where = and(scope, q.status ? eq(allocations.status, q.status) : undefined, q.municipality ? eq(allocations.municipality, q.municipality) : undefined);
       const [rows, [count]] = await Promise.all([
@@ -190,7 +214,7 @@ export function createReviewService(deps: ReviewDeps) {
           .where(where),
       ]);
       const items = await Promise.all(
-        rows.map((row) => allocationView(row.a, row.r, principal.role === 'coordinator' || row.r.reportingMunicipality === principal.municipality)),
+        rows.map((row) => allocationView(row.a, row.r, showReasonTo(principal, row.r))),
       );
       // Family summaries and decrypted reasons are personal data: each one shown is logged.
       await deps.audit.record(
@@ -206,7 +230,7 @@ export function createReviewService(deps: ReviewDeps) {
       const reg = alloc ? await deps.registrations.get(db, alloc.registrationId) : undefined;
       if (!alloc || !reg || !allocationVisible(principal, alloc, reg)) throw notFound('Allocation');
       await deps.audit.record(db, actor, { action: 'allocation.read', resourceType: 'allocation', resourceId: id, registrationId: reg.id });
-      return allocationView(alloc, reg, principal.role === 'coordinator' || reg.reportingMunicipality === principal.municipality);
+      return allocationView(alloc, reg, showReasonTo(principal, reg));
     },
 
     async approve(actor: Actor, principal: Principal, id: string) {
@@ -219,7 +243,7 @@ export function createReviewService(deps: ReviewDeps) {
         await move(tx, actor, principal, reg, 'approved', 'approved', { allocationId: alloc.id, municipality: alloc.municipality, patch: { receivingMunicipality: alloc.municipality, approvedAt: now } });
         return alloc.id;
       });
-      return this.get(actor, principal, out);
+      return decided(actor, principal, out);
     },
 
     async reject(actor: Actor, principal: Principal, id: string, reason: string) {
@@ -232,7 +256,7 @@ export function createReviewService(deps: ReviewDeps) {
         await next.write();
         return alloc.id;
       }, true);
-      return this.get(actor, principal, out);
+      return decided(actor, principal, out);
     },
 
     async accept(actor: Actor, principal: Principal, id: string) {
@@ -244,7 +268,7 @@ export function createReviewService(deps: ReviewDeps) {
         await move(tx, actor, principal, reg, 'accepted', 'accepted', { allocationId: alloc.id, municipality: alloc.municipality });
         return alloc.id;
       });
-      return this.get(actor, principal, out);
+      return decided(actor, principal, out);
     },
 
     async decline(actor: Actor, principal: Principal, id: string, reason: string) {
@@ -256,7 +280,7 @@ export function createReviewService(deps: ReviewDeps) {
         await move(tx, actor, principal, reg, 'needs_attention', 'declined', { allocationId: alloc.id, municipality: alloc.municipality, reason, patch: { receivingMunicipality: null, approvedAt: null } });
         return alloc.id;
       });
-      return this.get(actor, principal, out);
+      return decided(actor, principal, out);
     },
 
     /** Coordinator: allocate to a named municipality, with a reason; it counts as approved. */
@@ -293,22 +317,23 @@ export function createReviewService(deps: ReviewDeps) {
         });
         return allocationId;
       });
-      return this.get(actor, principal, out);
+      return decided(actor, principal, out);
     },
 
     /** Coordinator: a registration that needs attention gets a new engine proposal. */
     async repropose(actor: Actor, principal: Principal, registrationId: string, reason: string | undefined) {
-      await commit(async (tx) => {
+      return commit(async (tx) => {
         const reg = await lockRegistration(tx, principal, registrationId);
         if (reg.status !== 'needs_attention') throw illegalTransition(`Only a registration that needs attention can be proposed again; this one is ${reg.status}.`);
         const next = requeue(tx, reg, actor);
         await move(tx, actor, principal, reg, 'queued', 'requeued', { ...(reason ? { reason } : {}), patch: { allocationRound: next.round } });
         await next.write();
+        return committedSummary(tx, reg.id);
       }, true);
     },
 
     async transfer(actor: Actor, principal: Principal, registrationId: string, transferredOn: string) {
-      await commit(async (tx) => {
+      return commit(async (tx) => {
         const reg = await lockRegistration(tx, principal, registrationId);
         if (reg.status !== 'accepted') throw illegalTransition(`Only an accepted family can move; this registration is ${reg.status}.`);
         const today = amsterdamDate(clock.now());
@@ -322,19 +347,25 @@ export function createReviewService(deps: ReviewDeps) {
         await repo.addCounters(tx, alloc.period, alloc.municipality, { realised: alloc.units });
         await closeOpenStays(tx, reg.id, transferredOn, clock.now());
         await move(tx, actor, principal, reg, 'transferred', 'transferred', { allocationId: alloc.id, municipality: alloc.municipality, patch: { transferredOn } });
+        return committedSummary(tx, reg.id);
       });
     },
 
     async outcome(actor: Actor, principal: Principal, registrationId: string, type: Outcome, reason: string | undefined) {
-      await commit(async (tx) => {
+      return commit(async (tx) => {
         const reg = await lockRegistration(tx, principal, registrationId);
+        // The receiving municipality sees the family from approval on, but the case is not yet its
+        // own: until it accepted, only the reporting municipality or the coordinator may close it.
+        if (principal.role === 'municipality' && reg.reportingMunicipality !== principal.municipality && !RECEIVER_MAY_CLOSE.includes(reg.status)) {
+          throw illegalTransition('Only a receiving municipality that accepted the family can record its outcome; decline the family instead, or ask the coordination point.');
+        }
         const now = clock.now();
         const today = amsterdamDate(now);
         if (type === 'housed') {
           if (reg.status !== 'transferred') throw illegalTransition(`Only a transferred family can be recorded as housed; this registration is ${reg.status}.`);
           await deps.registrations.releaseBsns(tx, reg.id);
           await move(tx, actor, principal, reg, 'housed', 'housed', { ...(reason ? { reason } : {}), patch: { outcome: 'housed', closedAt: now } });
-          return;
+          return committedSummary(tx, reg.id);
         }
         if (!OPEN_STATES.includes(reg.status)) throw illegalTransition(`A registration that is ${reg.status} cannot be closed with ${type}.`);
         const active = await repo.activeAllocation(tx, reg.id);
@@ -352,6 +383,7 @@ export function createReviewService(deps: ReviewDeps) {
           ...(reason ? { reason } : {}),
           patch: { outcome: type, closedAt: now, receivingMunicipality: null, allocationRound: reg.allocationRound + 1 },
         });
+        return committedSummary(tx, reg.id);
       });
     },
   };
