@@ -23,15 +23,23 @@ const WORKER_CONCURRENCY = 4;
 const PERIOD_CHECK_EVERY_MS = 60 * 60 * 1000;
 
 export async function startWorker(container: Container): Promise<JobRunner> {
-  const runner = container.jobs.startWorker(container.jobHandlers, {
-    concurrency: WORKER_CONCURRENCY,
-    onFailed: (name, jobId, err) =>
-      container.logger.warn({ job: name, jobId, err: { message: (err as Error)?.message, code: (err as { code?: string })?.code } }, 'job failed'),
-  });
-  await container.jobs.queue.schedule('close-due-periods', PERIOD_CHECK_EVERY_MS, 'close-due-periods', { v: 1 }).catch((err: Error) =>
-    container.logger.warn({ err: { message: err.message } }, 'could not register the period scheduler; will retry at next start'),
-  );
-  return runner;
+  const onFailed = (name: string, jobId: string, err: unknown) =>
+    container.logger.warn({ job: name, jobId, err: { message: (err as Error)?.message, code: (err as { code?: string })?.code } }, 'job failed');
+  const runner = container.jobs.startWorker(container.jobHandlers, { concurrency: WORKER_CONCURRENCY, onFailed });
+  // Webhook deliveries wait on the network: their own worker, its own concurrency.
+  const webhookRunner = container.webhookJobs.startWorker(container.jobHandlers, { concurrency: container.config.webhooks.concurrency, onFailed });
+  const schedule = (id: 'close-due-periods' | 'scan-deadlines', everyMs: number) =>
+    container.jobs.queue.schedule(id, everyMs, id, { v: 1 }).catch((err: Error) =>
+      container.logger.warn({ err: { message: err.message }, scheduler: id }, 'could not register a scheduler; will retry at next start'),
+    );
+  await schedule('close-due-periods', PERIOD_CHECK_EVERY_MS);
+  await schedule('scan-deadlines', container.config.deadlines.scanEveryMs);
+  return {
+    isRunning: () => runner.isRunning() && webhookRunner.isRunning(),
+    close: async () => {
+      await Promise.all([runner.close(), webhookRunner.close()]);
+    },
+  };
 }
 
 /** During shutdown, how often connections whose last response went out are closed. */

@@ -70,6 +70,30 @@ export interface Config {
   readonly outboxPollMs: number;
   /** How long a graceful shutdown may take before the process exits anyway. */
   readonly shutdownTimeoutMs: number;
+  /** Deadlines per stage (issue 13): working days on the Dutch calendar, Europe/Amsterdam. */
+  readonly deadlines: {
+    readonly reviewWorkingDays: number;
+    readonly decisionWorkingDays: number;
+    readonly transferWeeks: number;
+    /** Working days after a missed deadline before the signal escalates to the coordinator. */
+    readonly escalationWorkingDays: number;
+    readonly scanEveryMs: number;
+  };
+  /** Notifications (webhooks) in the NL GOV profile for CloudEvents. */
+  readonly webhooks: {
+    /** The CloudEvents `source`: a URN naming this service (NL GOV profile: urn:nld:…). */
+    readonly source: string;
+    /** Absolute base of the API links in `dataref` (what receivers call back). */
+    readonly publicBaseUrl: string;
+    readonly timeoutMs: number;
+    readonly maxAttempts: number;
+    readonly retryBaseMs: number;
+    readonly concurrency: number;
+    /** Development and tests only: http targets and loopback/private addresses. */
+    readonly allowPrivateTargets: boolean;
+  };
+  /** Direction B: the coordination point may hold stays at a central facility, booked nationally. */
+  readonly centralShelter: boolean;
 }
 
 export class ConfigError extends Error {
@@ -163,6 +187,29 @@ function embeddedSecrets(dataDir: string): EmbeddedSecrets {
 
 export function embeddedSecretsFile(dataDir: string): string {
   return join(dataDir, 'secrets.json');
+}
+
+/** A URN of this service for the CloudEvents `source` (NL GOV profile: namespace `nld`). */
+const EVENT_SOURCE = /^urn:nld:[A-Za-z0-9()+,\-.:=@;$_!*'%]{1,200}$/;
+
+function webhookConfig(env: Env, embedded: boolean): Config['webhooks'] {
+  const source = str(env, 'EVENT_SOURCE') ?? 'urn:nld:landelijk-coordinatiepunt:systeem:spreiding';
+  if (!EVENT_SOURCE.test(source)) throw new ConfigError('EVENT_SOURCE', `must be a URN in the nld namespace (urn:nld:…), got "${source}"`);
+  const base = url(env, 'PUBLIC_BASE_URL', ['https:', 'http:']) ?? `http://${str(env, 'HOST') ?? '127.0.0.1'}:${str(env, 'PORT') ?? '3000'}`;
+  const allowPrivateTargets = bool(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false);
+  // The production image sets NODE_ENV=production: there the switch would open the internal network to subscribers.
+  if (allowPrivateTargets && !embedded && env.NODE_ENV === 'production') {
+    throw new ConfigError('WEBHOOK_ALLOW_PRIVATE_TARGETS', 'is refused with NODE_ENV=production: it lets subscriptions reach the internal network');
+  }
+  return {
+    source,
+    publicBaseUrl: base.replace(/\/+$/, ''),
+    timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 5_000, 100, 60_000),
+    maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 25),
+    retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 30_000, 10, 3_600_000),
+    concurrency: int(env, 'WEBHOOK_CONCURRENCY', 8, 1, 200),
+    allowPrivateTargets,
+  };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -267,6 +314,15 @@ export function loadConfig(env: Env = process.env): Config {
     },
     outboxPollMs: int(env, 'OUTBOX_POLL_MS', 500, 10, 60_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 100, 600_000),
+    deadlines: {
+      reviewWorkingDays: int(env, 'DEADLINE_REVIEW_WORKING_DAYS', 2, 1, 60),
+      decisionWorkingDays: int(env, 'DEADLINE_DECISION_WORKING_DAYS', 5, 1, 60),
+      transferWeeks: int(env, 'DEADLINE_TRANSFER_WEEKS', 10, 1, 104),
+      escalationWorkingDays: int(env, 'DEADLINE_ESCALATION_WORKING_DAYS', 2, 0, 60),
+      scanEveryMs: int(env, 'DEADLINE_SCAN_EVERY_MS', 60_000, 1_000, 24 * 3600_000),
+    },
+    webhooks: webhookConfig(env, embedded),
+    centralShelter: bool(env, 'CENTRAL_SHELTER', false),
   };
   return Object.freeze(config);
 }

@@ -30,6 +30,11 @@ import { createDistributionRepository } from './modules/distribution/distributio
 import { createDistributionService } from './modules/distribution/distribution-service.js';
 import { createDistributionReportRepository } from './modules/reports/distribution-report-repository.js';
 import { createDistributionReportService } from './modules/reports/distribution-report-service.js';
+import { createSignalsRepository } from './modules/signals/signals-repository.js';
+import { createSignalsService } from './modules/signals/signals-service.js';
+import { createWebhookRepository } from './modules/webhooks/webhook-repository.js';
+import { createWebhooksService } from './modules/webhooks/webhook-service.js';
+import { WEBHOOK_QUEUE_NAME } from './jobs/bullmq-driver.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -50,20 +55,35 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     await seedReferenceData(database.db, logger);
   }
   let lastRedisError = 0;
+  const onRedisError = (err: Error) => {
+    // A Redis outage produces an error per reconnect attempt; one line a few seconds is enough.
+    const now = Date.now();
+    if (now - lastRedisError > 5_000) logger.warn({ err: { message: err.message } }, 'redis unavailable');
+    lastRedisError = now;
+  };
   const jobs: JobDriver = config.redisUrl
     ? createBullmqDriver({
         redisUrl: config.redisUrl,
         prefix: config.queuePrefix,
         lockDurationMs: config.queueLockDurationMs,
         stalledIntervalMs: config.queueStalledIntervalMs,
-        onRedisError: (err) => {
-          // A Redis outage produces an error per reconnect attempt; one line a few seconds is enough.
-          const now = Date.now();
-          if (now - lastRedisError > 5_000) logger.warn({ err: { message: err.message } }, 'redis unavailable');
-          lastRedisError = now;
-        },
+        onRedisError,
       })
     : createInProcessDriver();
+  // Webhook deliveries on a queue and worker of their own: a receiver that hangs holds only its
+  // own slots, never an allocation's.
+  const webhookRetry = { attempts: config.webhooks.maxAttempts, backoffMs: config.webhooks.retryBaseMs };
+  const webhookJobs: JobDriver = config.redisUrl
+    ? createBullmqDriver({
+        redisUrl: config.redisUrl,
+        prefix: config.queuePrefix,
+        queueName: WEBHOOK_QUEUE_NAME,
+        retry: webhookRetry,
+        lockDurationMs: config.queueLockDurationMs,
+        stalledIntervalMs: config.queueStalledIntervalMs,
+        onRedisError,
+      })
+    : createInProcessDriver(webhookRetry);
 
   // Rate-limit counters are shared by every api process through Redis when there is one.
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000 }) : undefined;
@@ -132,6 +152,9 @@ export async function createContainer({ config, logger, clock = systemClock }: C
   });
   const distributionReport = createDistributionReportService({ db, repo: createDistributionReportRepository(), distribution });
 
+  const signals = createSignalsService({ db, repo: createSignalsRepository(), registrations: registrationsRepo, clock, settings: config.deadlines });
+  const webhooks = createWebhooksService({ db, repo: createWebhookRepository(), audit, pii, clock, logger, settings: config.webhooks, queue: () => webhookJobs.queue });
+
   const probes: ReadinessProbe[] = [
     { name: 'database', check: () => database.ping() },
     { name: 'queue', check: () => jobs.queue.ping() },
@@ -146,6 +169,17 @@ export async function createContainer({ config, logger, clock = systemClock }: C
       const closed = await distribution.closeDuePeriods(systemActor(ctx.jobId));
       if (closed.length > 0) logger.info({ jobId: ctx.jobId, closed }, 'closed ended periods');
     },
+    'scan-deadlines': async (_payload, ctx) => {
+      const scanned = await signals.scan();
+      const resent = await webhooks.resendLost();
+      if (scanned.raised + scanned.resolved + resent > 0) logger.info({ jobId: ctx.jobId, ...scanned, resent }, 'deadline scan');
+    },
+    notify: async (payload) => {
+      await webhooks.fanOut(payload.events);
+    },
+    'deliver-webhook': async (payload, ctx) => {
+      await webhooks.deliver(payload.deliveryId, ctx.attempt);
+    },
   };
 
   return {
@@ -155,12 +189,13 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     database,
     db,
     jobs,
+    webhookJobs,
     redis,
     verifier,
     probes,
     jobHandlers,
     pii,
-    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport },
+    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, signals, webhooks },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {
       relay ??= createOutboxRelay({ db, queue: jobs.queue, clock, logger, pollMs: config.outboxPollMs });
@@ -169,6 +204,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     async close() {
       await relay?.stop();
       await jobs.close();
+      await webhookJobs.close();
       await redis?.quit().catch(() => redis.disconnect());
       await database.close();
     },

@@ -1,8 +1,10 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { JOB_ATTEMPTS, JOB_BACKOFF_MS, type BulkJob, type JobDriver, type JobHandlers, type JobName, type JobPayloads, type JobRunner } from './jobs.js';
+import { DEFAULT_RETRY, type BulkJob, type RetryPolicy, type JobDriver, type JobHandlers, type JobName, type JobPayloads, type JobRunner } from './jobs.js';
 
 export const QUEUE_NAME = 'spreiding';
+/** Webhook deliveries wait and retry here, so a slow receiver never holds up an allocation. */
+export const WEBHOOK_QUEUE_NAME = 'spreiding-webhooks';
 
 /** The relay's own deadline for one add; the row stays in the outbox and is retried. */
 const ADD_TIMEOUT_MS = 3_000;
@@ -24,21 +26,26 @@ export function createBullmqDriver(opts: {
   prefix: string;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Another queue than the allocation queue (the webhook deliveries have their own). */
+  queueName?: string;
+  retry?: RetryPolicy;
   onRedisError: (err: Error) => void;
 }): JobDriver {
+  const queueName = opts.queueName ?? QUEUE_NAME;
+  const retry = opts.retry ?? DEFAULT_RETRY;
   // The producer fails fast when Redis is away (BULLMQ-NOTES: `add` otherwise waits up to 238 s);
   // the outbox keeps the job and the relay tries again. The offline queue stays on: BullMQ loads
   // its scripts while connecting, and refusing those commands would break the queue for good.
   const makeQueue = () => {
     const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000 });
     connection.on('error', opts.onRedisError);
-    const queue = new Queue(QUEUE_NAME, {
+    const queue = new Queue(queueName, {
       connection,
       prefix: opts.prefix,
       skipWaitingForReady: true,
       defaultJobOptions: {
-        attempts: JOB_ATTEMPTS,
-        backoff: { type: 'exponential', delay: JOB_BACKOFF_MS },
+        attempts: retry.attempts,
+        backoff: { type: 'exponential', delay: retry.backoffMs },
         removeOnComplete: REMOVE_ON_COMPLETE,
         removeOnFail: REMOVE_ON_FAIL,
       },
@@ -112,7 +119,7 @@ export function createBullmqDriver(opts: {
       connection.on('error', opts.onRedisError);
       connections.push(connection);
       const worker = new Worker(
-        QUEUE_NAME,
+        queueName,
         async (job) => {
           const handler = handlers[job.name as JobName] as ((p: unknown, c: { jobId: string; attempt: number }) => Promise<void>) | undefined;
           if (!handler) throw new Error(`no handler for job ${job.name}`);

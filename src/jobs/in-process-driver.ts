@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JOB_ATTEMPTS, JOB_BACKOFF_MS, type JobDriver, type JobHandlers, type JobName, type JobPayloads, type JobRunner } from './jobs.js';
+import { DEFAULT_RETRY, type JobDriver, type RetryPolicy, type JobHandlers, type JobName, type JobPayloads, type JobRunner } from './jobs.js';
 
 interface Pending {
   name: JobName;
@@ -14,7 +14,7 @@ interface Pending {
  * crash all the same, because the outbox (in the database) is only marked sent after `add`, and
  * on start-up unfinished registrations are queued again by the relay's recovery sweep.
  */
-export function createInProcessDriver(): JobDriver {
+export function createInProcessDriver(retry: RetryPolicy = DEFAULT_RETRY): JobDriver {
   const pending: Pending[] = [];
   const known = new Set<string>();
   const timers: NodeJS.Timeout[] = [];
@@ -74,8 +74,8 @@ export function createInProcessDriver(): JobDriver {
             .then(() => known.delete(job.jobId))
             .catch((err: unknown) => {
               opts.onFailed(job.name, job.jobId, err);
-              if (job.attempt < JOB_ATTEMPTS) {
-                pending.push({ ...job, attempt: job.attempt + 1, notBefore: Date.now() + JOB_BACKOFF_MS * 2 ** (job.attempt - 1) });
+              if (job.attempt < retry.attempts) {
+                pending.push({ ...job, attempt: job.attempt + 1, notBefore: Date.now() + retry.backoffMs * 2 ** (job.attempt - 1) });
               } else {
                 known.delete(job.jobId);
               }

@@ -1,4 +1,5 @@
 // The job port: a typed map of job names to payloads, and the two drivers behind it.
+import type { NotifyEvent } from '../modules/webhooks/webhook-events.js';
 
 /** Every payload carries a version so a worker can refuse a shape it does not know. */
 export interface JobPayloads {
@@ -12,6 +13,12 @@ export interface JobPayloads {
   };
   /** Close every period whose end has passed (scheduled). */
   'close-due-periods': { v: 1 };
+  /** Raise the signals of deadlines that passed, resolve those of ended stages (scheduled). */
+  'scan-deadlines': { v: 1 };
+  /** Match events to webhook subscriptions and queue their deliveries (ids only; see webhooks module). */
+  notify: { v: 1; events: NotifyEvent[] };
+  /** One delivery to one subscriber; runs on the webhook queue, never the allocation queue. */
+  'deliver-webhook': { v: 1; deliveryId: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -63,3 +70,10 @@ export interface JobDriver {
 /** Retries with backoff: a job that meets a restarting database tries again, then gives up loudly. */
 export const JOB_ATTEMPTS = 8;
 export const JOB_BACKOFF_MS = 500;
+
+/** A queue's retry policy (exponential: backoffMs · 2^(attempt − 1) before attempt + 1). */
+export interface RetryPolicy {
+  attempts: number;
+  backoffMs: number;
+}
+export const DEFAULT_RETRY: RetryPolicy = { attempts: JOB_ATTEMPTS, backoffMs: JOB_BACKOFF_MS };

@@ -4,3 +4,5 @@ export * from './registrations.js';
 export * from './audit.js';
 export * from './outbox.js';
 export * from './shelter.js';
+export * from './signals.js';
+export * from './webhooks.js';

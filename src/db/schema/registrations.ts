@@ -96,6 +96,8 @@ export const allocations = pgTable(
     period: text('period').notNull(),
     explanation: jsonb('explanation').notNull(),
     reasonCiphertext: text('reason_ciphertext'),
+    /** Why rejected or declined, as a category the compliance report counts (the reason itself is free text). */
+    reasonCategory: text('reason_category'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     createdBySub: text('created_by_sub').notNull(),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
@@ -142,3 +144,17 @@ export const idempotencyKeys = pgTable(
   },
   (t) => [primaryKey({ columns: [t.clientSub, t.key] })],
 );
+
+/**
+ * A registration whose household was in a closed (or housed) case before (issue 13): linked to
+ * the most recent earlier case through a member's keyed BSN hash, written by the intake
+ * statement. `earlierReturns` counts earlier cases closed as returned_abroad (the return scheme).
+ */
+export const registrationLinks = pgTable('registration_links', {
+  registrationId: uuid('registration_id').primaryKey().references(() => registrations.id),
+  earlierRegistrationId: uuid('earlier_registration_id').notNull().references(() => registrations.id),
+  earlierOutcome: text('earlier_outcome'),
+  earlierCases: integer('earlier_cases').notNull(),
+  earlierReturns: integer('earlier_returns').notNull(),
+  linkedAt: timestamp('linked_at', { withTimezone: true }).notNull(),
+});

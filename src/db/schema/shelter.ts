@@ -13,6 +13,8 @@ export const shelterStays = pgTable(
     nightlyCostCents: integer('nightly_cost_cents').notNull(),
     locationCiphertext: text('location_ciphertext'),
     closedAutomatically: boolean('closed_automatically').notNull().default(false),
+    /** Held by the coordination point at a central facility (CENTRAL_SHELTER): booked nationally. */
+    central: boolean('central').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },

@@ -2,9 +2,10 @@ import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import {
   allocations, distributionKeys, ledgerMovements, ledgerState, municipalities, municipalityLedger, periodCounters, periodKeyUnits, periods,
-  auditEvents, registrationEvents, registrations,
+  auditEvents, outbox, registrationEvents, registrations,
   type AllocationStatus,
 } from '../../db/schema/index.js';
+import { ANY_SUBSCRIPTION, notifyOutboxRow } from '../webhooks/webhook-events.js';
 import type { AuditRow } from '../audit/audit-service.js';
 import { periodBounds } from './periods.js';
 
@@ -106,7 +107,8 @@ export function createAllocationRepository() {
      * Writes a whole batch of engine proposals in one statement: their movements (accrual and
      * allocation, in order), the units under each key, A per municipality, the ledger head's seq,
      * the allocation rows, the proposed counters, and the registrations (proposed or
-     * needs_attention, accrual fields set once), their history events and audit rows.
+     * needs_attention, accrual fields set once), their history events and audit rows, and the
+     * subscribers' events as one outbox row (only when any webhook subscription exists).
      * Per-municipality and per-key sums are added once
      * each: an ON CONFLICT or UPDATE … FROM may touch a row only once per statement. The inputs go
      * as JSON (jsonb_to_recordset), which node-postgres and PGlite bind alike. Returns the highest
@@ -125,6 +127,7 @@ export function createAllocationRepository() {
         needsAttention: string[];
         events: Array<typeof registrationEvents.$inferInsert>;
         audit: AuditRow[];
+        notify: ReturnType<typeof notifyOutboxRow> | null;
       },
     ): Promise<number | null> {
       const movements: Array<{ kind: string; kv: number | null; mu: string | null; units: number; reg: string; alloc: string; }> = [];
@@ -201,6 +204,12 @@ export function createAllocationRepository() {
           })))}::jsonb) as t(at timestamptz, actor_sub text, actor_role text, actor_organisation text, action text, resource_type text,
                              resource_id text, registration_id uuid, trace_id text, status_code int, ord int)
           order by t.ord
+        ), ob as (
+          insert into ${outbox} (id, job_name, job_id, payload, created_at)
+          select t.id, t.job_name, t.job_id, t.payload, t.created_at
+          from jsonb_to_recordset(${json(b.notify ? [{ id: b.notify.id, job_name: b.notify.jobName, job_id: b.notify.jobId, payload: b.notify.payload, created_at: now }] : [])}::jsonb)
+            as t(id uuid, job_name text, job_id text, payload jsonb, created_at timestamptz)
+          where ${ANY_SUBSCRIPTION}
         )
         select seq::text as seq from s`);
       const seq = (result as unknown as { rows: Array<{ seq: string | null }> }).rows[0]?.seq;

@@ -10,6 +10,7 @@ import type { AllocationRepository } from './allocation-repository.js';
 import type { Exclusion } from './engine/index.js';
 import type { LedgerService, LedgerSession } from './ledger-service.js';
 import { periodAt } from './periods.js';
+import { notifyOutboxRow, transitionEvent, type NotifyEvent } from '../webhooks/webhook-events.js';
 
 export interface AllocationSettings {
   unit: AllocationUnit;
@@ -166,6 +167,7 @@ export function createAllocationService(deps: {
         const audits: Array<{ action: string; resourceType: string; resourceId: string; registrationId: string }> = [];
         const proposals: Parameters<AllocationRepository['writeProposals']>[1]['proposals'] = [];
         const needsAttention: string[] = [];
+        const notify: NotifyEvent[] = [];
 
         // Every choice is made in memory first (each sees the ones before it); the batch is then
         // written in one statement, so the ledger lock is held for a constant number of statements.
@@ -184,6 +186,7 @@ export function createAllocationService(deps: {
               actorSub: actor.sub, actorRole: actor.role, actorMunicipality: null, at: now,
             });
             audits.push({ action: 'registration.needs_attention', resourceType: 'registration', resourceId: r.id, registrationId: r.id });
+            notify.push(transitionEvent('no_allowed_municipality', { ...r, status: 'needs_attention' }, null, now)!);
             return 'needs_attention';
           }
           session.take(decision);
@@ -200,13 +203,17 @@ export function createAllocationService(deps: {
             actorSub: actor.sub, actorRole: actor.role, actorMunicipality: null, at: now,
           });
           audits.push({ action: 'allocation.propose', resourceType: 'allocation', resourceId: allocationId, registrationId: r.id });
+          notify.push(transitionEvent('proposed', { ...r, status: 'proposed' }, allocationId, now)!);
           return 'proposed';
         };
 
         const result = one(reg, refused);
         for (const o of others) one(o, refusedOf.get(o.id) ?? []);
         if (proposals.length > 0 && !knownPeriods.has(period) && (await repo.ensurePeriod(tx, period))) knownPeriods.add(period);
-        const seq = await repo.writeProposals(tx, { period, now, actorSub: actor.sub, proposals, needsAttention, events, audit: auditRows(actor, audits, now) });
+        const seq = await repo.writeProposals(tx, {
+          period, now, actorSub: actor.sub, proposals, needsAttention, events, audit: auditRows(actor, audits, now),
+          notify: notify.length > 0 ? notifyOutboxRow(notify, now) : null,
+        });
         if (seq !== null) session.booked(seq);
         settled = [reg, ...others].map((r) => roundKey(r.id, r.allocationRound));
         return result;

@@ -18,6 +18,8 @@ import type { RegistrationRow, RegistrationsRepository } from '../registrations/
 import { canSee, summaryView } from '../registrations/registrations-service.js';
 import { isMinorOn } from '../registrations/eligibility.js';
 import { closeOpenStays } from '../shelter/shelter-closing.js';
+import { resolveOpenSignals } from '../signals/signals-repository.js';
+import { transitionEvent, writeEventsInTx } from '../webhooks/webhook-events.js';
 import type { Static } from 'typebox';
 import type { ExplanationSchema } from './review-schemas.js';
 
@@ -82,6 +84,10 @@ export function createReviewService(deps: ReviewDeps) {
       at: now,
     });
     await deps.audit.record(tx, actor, { action: `registration.${action}`, resourceType: 'registration', resourceId: reg.id, registrationId: reg.id });
+    // Every transition ends the stage the registration was in, and with it that stage's deadline.
+    await resolveOpenSignals(tx, reg.id, now);
+    const receivingMunicipality = opts.patch && 'receivingMunicipality' in opts.patch ? (opts.patch.receivingMunicipality ?? null) : reg.receivingMunicipality;
+    await writeEventsInTx(tx, clock, [transitionEvent(action, { ...reg, status: to, receivingMunicipality }, opts.allocationId ?? null, now)]);
   }
 
   /** Releases the registration's active allocation from the ledger and the counters. */
@@ -143,9 +149,10 @@ export function createReviewService(deps: ReviewDeps) {
     return reg;
   }
 
-  const commit = async <T>(fn: (tx: Tx) => Promise<T>, outbox = false): Promise<T> => {
+  /** Every transition may have written outbox rows (a job, or events for subscribers): the relay is nudged after commit. */
+  const commit = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
     const result = await db.transaction(fn);
-    if (outbox) deps.onOutboxWritten();
+    deps.onOutboxWritten();
     return result;
   };
 
@@ -259,7 +266,7 @@ export function createReviewService(deps: ReviewDeps) {
         await move(tx, actor, principal, reg, 'queued', 'rejected', { allocationId: alloc.id, municipality: alloc.municipality, reason, patch: { allocationRound: next.round } });
         await next.write();
         return alloc.id;
-      }, true);
+      });
       return decided(actor, principal, out);
     },
 
@@ -335,7 +342,7 @@ export function createReviewService(deps: ReviewDeps) {
         await move(tx, actor, principal, reg, 'queued', 'requeued', { ...(reason ? { reason } : {}), patch: { allocationRound: next.round } });
         await next.write();
         return committedSummary(tx, reg.id);
-      }, true);
+      });
     },
 
     async transfer(actor: Actor, principal: Principal, registrationId: string, transferredOn: string) {
