@@ -19,6 +19,8 @@ import { distributionReportRoutes } from './modules/reports/distribution-report-
 import { uiPlugin } from './modules/ui/ui-plugin.js';
 import { signalsRoutes } from './modules/signals/signals-routes.js';
 import { webhookRoutes } from './modules/webhooks/webhook-routes.js';
+import { complianceReportRoutes } from './modules/reports/compliance-report-routes.js';
+import { arrivalsReportRoutes } from './modules/reports/arrivals-report-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -80,6 +82,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await api.register(shelterReportRoutes, { service: container.services.shelterReport });
       await api.register(distributionRoutes, { service: container.services.distribution });
       await api.register(distributionReportRoutes, { service: container.services.distributionReport });
+      await api.register(complianceReportRoutes, { service: container.services.complianceReport });
+      await api.register(arrivalsReportRoutes, { service: container.services.arrivalsReport });
       await api.register(signalsRoutes, { service: container.services.signals });
       await api.register(webhookRoutes, { service: container.services.webhooks });
     },

@@ -35,6 +35,9 @@ import { createSignalsService } from './modules/signals/signals-service.js';
 import { createWebhookRepository } from './modules/webhooks/webhook-repository.js';
 import { createWebhooksService } from './modules/webhooks/webhook-service.js';
 import { WEBHOOK_QUEUE_NAME } from './jobs/bullmq-driver.js';
+import { createComplianceReportRepository } from './modules/reports/compliance-report-repository.js';
+import { createComplianceReportService } from './modules/reports/compliance-report-service.js';
+import { createArrivalsReportService, createArrivalsRepository } from './modules/reports/arrivals-report.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -135,7 +138,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     onOutboxWritten: nudgeRelay,
   });
 
-  const shelter = createShelterService({ db, repo: createShelterRepository(), registrations: registrationsRepo, audit, pii, clock });
+  const shelter = createShelterService({ db, repo: createShelterRepository(), registrations: registrationsRepo, audit, pii, clock, centralShelter: config.centralShelter });
   const shelterReport = createShelterReportService({ db, repo: createShelterReportRepository(), municipalities: municipalitiesRepo, clock, longStayDays: config.shelter.longStayDays });
 
   const housing = createHousingService({ db, audit, clock });
@@ -150,8 +153,10 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     logger,
     settings: config.periods,
   });
-  const distributionReport = createDistributionReportService({ db, repo: createDistributionReportRepository(), distribution });
+  const distributionReport = createDistributionReportService({ db, repo: createDistributionReportRepository(), distribution, audit });
 
+  const complianceReport = createComplianceReportService({ db, repo: createComplianceReportRepository(), municipalities: municipalitiesRepo, audit });
+  const arrivalsReport = createArrivalsReportService({ db, repo: createArrivalsRepository(), audit });
   const signals = createSignalsService({ db, repo: createSignalsRepository(), registrations: registrationsRepo, clock, settings: config.deadlines });
   const webhooks = createWebhooksService({ db, repo: createWebhookRepository(), audit, pii, clock, logger, settings: config.webhooks, queue: () => webhookJobs.queue });
 
@@ -195,7 +200,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     probes,
     jobHandlers,
     pii,
-    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, signals, webhooks },
+    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, complianceReport, arrivalsReport, signals, webhooks },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {
       relay ??= createOutboxRelay({ db, queue: jobs.queue, clock, logger, pollMs: config.outboxPollMs });

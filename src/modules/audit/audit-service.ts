@@ -17,7 +17,7 @@ export function actorOf(principal: Principal, traceId: string | null): Actor {
   return {
     sub: principal.sub,
     role: principal.role,
-    organisation: principal.municipality ?? (principal.role === 'coordinator' ? 'LCP' : principal.municipalities?.join(',').slice(0, 200) ?? null),
+    organisation: principal.municipality ?? (principal.role === 'coordinator' ? 'LCP' : principal.role === 'policy_viewer' ? 'policy' : principal.municipalities?.join(',').slice(0, 200) ?? null),
     traceId,
   };
 }

@@ -1,7 +1,8 @@
 import { createRemoteJWKSet, jwksCache, jwtVerify, SignJWT, errors as joseErrors, type ExportedJWKSCache, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { AppError } from '../../http/errors.js';
 
-export const ROLES = ['municipality', 'coordinator', 'housing_corporation', 'admin'] as const;
+/** policy_viewer: ministries (BZK, VWS) and VNG — aggregate reports and statistics only, never a registration. */
+export const ROLES = ['municipality', 'coordinator', 'housing_corporation', 'admin', 'policy_viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const GM_CODE = /^GM[0-9]{4}$/;

@@ -43,17 +43,20 @@ export const distributionRoutes: FastifyPluginAsyncTypebox<{ service: Distributi
   app.get(
     '/distribution/balances',
     {
-      config: { roles: ['coordinator'] },
+      config: { roles: ['coordinator', 'municipality', 'policy_viewer'] },
       schema: {
         operationId: 'getDistributionBalances',
         tags: ['Distribution'],
         summary: 'Every municipality\'s entitlement, proposed, approved, realised and balance in a period',
-        description: 'All municipalities in one response (or one province). Fractions are exact ("num/den"); the *Display numbers are rounded.',
+        description:
+          'All municipalities in one response (or one province). Fractions are exact ("num/den"); the *Display numbers are rounded. ' +
+          'A municipality gets its own row and the national totals (counts of 1 to 4 in the totals as "<5"); a policy_viewer every row, ' +
+          'with counts of 1 to 4 as "<5" (its reads are logged).',
         querystring: BalancesQuery,
         response: { 200: BalancesView, ...errorResponses(400, 403) },
       },
     },
-    async (req) => service.balances(req.query),
+    async (req) => service.balances(req.query, { actor: actorOf(req.principal, req.traceId), principal: req.principal }),
   );
 
   app.post(

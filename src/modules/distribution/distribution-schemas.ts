@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { MunicipalityCode, Period, StringEnum, Timestamp, CalendarDate } from '../../http/schemas.js';
 import { PROVINCES } from '../municipalities/municipalities-schemas.js';
+import { CountSchema } from '../reports/aggregate-access.js';
 
 /** Largest weight in a fixed table: integers stay exact in JSON (below 2^53). */
 const FIXED_WEIGHT_MAX = 1_000_000_000_000_000;
@@ -93,9 +94,9 @@ const Display = (description: string) => Type.Number({ description: `${descripti
 const Figures = {
   entitlement: Fraction('Shares of the units accrued in this period (Σ_v units · w_i / T_v)'),
   entitlementDisplay: Display('entitlement'),
-  proposed: Type.Integer({ description: 'Units proposed in this period and still under review' }),
-  approved: Type.Integer({ description: 'Units of this period\'s allocations approved (accepted and transferred ones included)' }),
-  realised: Type.Integer({ description: 'Units of this period\'s allocations that moved (transferred)' }),
+  proposed: CountSchema('Units proposed in this period and still under review'),
+  approved: CountSchema('Units of this period\'s allocations approved (accepted and transferred ones included)'),
+  realised: CountSchema('Units of this period\'s allocations that moved (transferred)'),
   balance: Fraction('E − A: positive is a backlog, negative an advance. Open period: running now; closed period: at closing'),
   balanceDisplay: Display('balance'),
   carriedIn: Fraction('Balance brought in from the previous period at its closing (after factor and cap)'),

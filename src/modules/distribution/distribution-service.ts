@@ -6,6 +6,8 @@ import type { Db, DbOrTx, Tx } from '../../db/client.js';
 import { amsterdamDate, type Clock } from '../../clock.js';
 import { AppError, notFound, type FieldError } from '../../http/errors.js';
 import { ensureLedgerRows } from '../../db/seed.js';
+import { aggregateScope, auditAggregateRead, countFor, type AggregateScope } from '../reports/aggregate-access.js';
+import type { Principal } from '../auth/auth-tokens.js';
 import type { Actor, AuditService } from '../audit/audit-service.js';
 import type { AllocationRepository } from '../allocation/allocation-repository.js';
 import type { LedgerService } from '../allocation/ledger-service.js';
@@ -69,6 +71,9 @@ function periodsBetween(first: string, last: string): string[] {
   for (let p = first; p <= last; p = nextPeriod(p)) out.push(p);
   return out;
 }
+
+/** The coordinator's view: every row, exact. */
+const FULL_SCOPE: AggregateScope = { only: null, suppressRows: false, suppressTotals: false, provinces: true };
 
 export function createDistributionService(deps: DistributionDeps) {
   const { db, repo, clock } = deps;
@@ -323,23 +328,40 @@ export function createDistributionService(deps: DistributionDeps) {
       return keyView(db, version, version);
     },
 
-    async balances(q: { period: string; province?: string | undefined }): Promise<BalancesViewOut> {
-      const f = await periodFigures(q.period, q.province);
+    /**
+     * Every municipality's figures, or what the caller's scope allows (issue 13): a municipality
+     * its own row, with national totals; a policy_viewer every row with small counts suppressed.
+     */
+    async balances(q: { period: string; province?: string | undefined }, reader?: { actor: Actor; principal: Principal }): Promise<BalancesViewOut> {
+      const scope = reader ? aggregateScope(reader.principal) : FULL_SCOPE;
+      if (reader) await auditAggregateRead(deps.audit, db, reader.actor, reader.principal, 'distribution_balances', q.period);
+      // A municipality's totals are national: they are computed over every municipality.
+      const f = await periodFigures(q.period, scope.only ? undefined : q.province);
       const sum = (pick: (m: MunicipalityFigures) => Rational) => f.items.reduce((s, m) => add(s, pick(m)), ZERO);
       const count = (pick: (m: MunicipalityFigures) => number) => f.items.reduce((s, m) => s + pick(m), 0);
+      const counted = <T extends { proposed: number; approved: number; realised: number }>(v: T, suppressed: boolean) => ({
+        ...v,
+        proposed: countFor(v.proposed, suppressed),
+        approved: countFor(v.approved, suppressed),
+        realised: countFor(v.realised, suppressed),
+      });
+      const items = scope.only ? f.items.filter((m) => m.municipality === scope.only && (!q.province || m.province === q.province)) : f.items;
       return {
         ...periodFields(f.period),
         keyVersion: f.keyVersion,
-        items: f.items.map((m) => ({ municipality: m.municipality, name: m.name, province: m.province, active: m.active, ...figuresView(m) })),
-        totals: figuresView({
-          entitlement: sum((m) => m.entitlement),
-          proposed: count((m) => m.proposed),
-          approved: count((m) => m.approved),
-          realised: count((m) => m.realised),
-          balance: sum((m) => m.balance),
-          carriedIn: sum((m) => m.carriedIn),
-          settlementDelta: sum((m) => m.settlementDelta),
-        }),
+        items: items.map((m) => counted({ municipality: m.municipality, name: m.name, province: m.province, active: m.active, ...figuresView(m) }, scope.suppressRows)),
+        totals: counted(
+          figuresView({
+            entitlement: sum((m) => m.entitlement),
+            proposed: count((m) => m.proposed),
+            approved: count((m) => m.approved),
+            realised: count((m) => m.realised),
+            balance: sum((m) => m.balance),
+            carriedIn: sum((m) => m.carriedIn),
+            settlementDelta: sum((m) => m.settlementDelta),
+          }),
+          scope.suppressTotals,
+        ),
       };
     },
 

@@ -32,6 +32,14 @@ export function createMunicipalitiesRepository() {
         .returning();
       return row;
     },
+    /** Names of these codes (merged-away ones included), for reports. */
+    async names(db: DbOrTx, codes: readonly string[]): Promise<Array<{ code: string; name: string }>> {
+      if (codes.length === 0) return [];
+      return db
+        .select({ code: municipalities.code, name: municipalities.name })
+        .from(municipalities)
+        .where(sql`${municipalities.code} = any(${sql.param([...codes])}::text[])`);
+    },
     async existing(db: DbOrTx, codes: readonly string[]): Promise<Set<string>> {
       if (codes.length === 0) return new Set();
       const rows = await db

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { makePgArray } from 'drizzle-orm/pg-core';
 import { runFixed, type Db, type DbOrTx } from '../../db/client.js';
 import {
-  activeBsnClaims, allocations, duplicateAttempts, householdMembers, idempotencyKeys, registrationEvents, registrations,
+  activeBsnClaims, allocations, duplicateAttempts, householdMembers, idempotencyKeys, registrationEvents, registrationLinks, registrations,
   type RegistrationStatus,
 } from '../../db/schema/index.js';
 
@@ -58,6 +58,12 @@ export function createRegistrationsRepository() {
       if (r.idempotency) values.push(r.idempotency.key, r.idempotency.requestHash);
       const rows = await runFixed(db, { ...(r.idempotency ? INSERT_WITH_KEY : INSERT), values });
       return (rows[0] as { inserted: number }).inserted === 1;
+    },
+
+    /** The earlier closed case of this household, if the intake linked one (issue 13). */
+    async earlierCase(tx: DbOrTx, id: string) {
+      const [row] = await tx.select().from(registrationLinks).where(eq(registrationLinks.registrationId, id));
+      return row;
     },
 
     async get(tx: DbOrTx, id: string, opts: { forUpdate?: boolean } = {}) {
@@ -136,7 +142,9 @@ export const RECEIVER_VISIBLE: RegistrationStatus[] = ['approved', 'accepted', '
  * $18 outbox id, $19 job id, $20 job payload (JSON), $21 actor organisation, $22 trace id;
  * with a key also $23 key and $24 request hash. Data-modifying CTEs all run to completion
  * whether or not the final SELECT reads them; the foreign keys are checked at the end of the
- * statement, when the registration row exists.
+ * statement, when the registration row exists. A member who was in a closed or housed case
+ * before links the registration to the most recent such case (`earlier` reads the table as it
+ * was before the statement, so the new members are not in it).
  */
 function intakeStatement(withKey: boolean): { name: string; text: string } {
   const source = withKey ? 'from ik' : '';
@@ -170,9 +178,18 @@ with ${withKey ? `ik as (
 ), audit as (
   insert into audit_events (at, actor_sub, actor_role, actor_organisation, action, resource_type, resource_id, registration_id, trace_id, status_code)
   select $12::timestamptz, $15::text, $16::text, $21::text, 'registration.create', 'registration', reg.id::text, reg.id, $22::text, 202 from reg
+), earlier as (
+  select distinct r.id, r.outcome, r.closed_at, r.created_at from household_members hm join registrations r on r.id = hm.registration_id
+  where hm.bsn_hmac in (select bsn_hmac from m) and r.status in ('closed', 'housed')
+), link as (
+  insert into registration_links (registration_id, earlier_registration_id, earlier_outcome, earlier_cases, earlier_returns, linked_at)
+  select reg.id, last.id, last.outcome, counts.cases, counts.returns, $12::timestamptz
+  from reg,
+    (select id, outcome from earlier order by closed_at desc nulls last, created_at desc limit 1) last,
+    (select count(*)::int as cases, (count(*) filter (where outcome = 'returned_abroad'))::int as returns from earlier) counts
 )
 select count(*)::int as inserted from reg`;
-  return { name: withKey ? 'spreiding_intake_with_key_v1' : 'spreiding_intake_v1', text };
+  return { name: withKey ? 'spreiding_intake_with_key_v2' : 'spreiding_intake_v2', text };
 }
 const INSERT = intakeStatement(false);
 const INSERT_WITH_KEY = intakeStatement(true);

@@ -2,10 +2,25 @@ import { Type, type Static } from 'typebox';
 import { CalendarDate, MunicipalityCode, PagingQuery, StringEnum, Timestamp, Uuid } from '../../http/schemas.js';
 
 export const SUBGROUPS = ['former_permit_holder', 'caribbean', 'chavez', 'other_remigrant'] as const;
-export const OUTCOMES = ['housed', 'returned_abroad', 'own_network', 'wmo_eligible', 'withdrawn', 'duplicate'] as const;
+/** refused_placement: the family refused the placement offered (issue 13); it closes like the others. */
+export const OUTCOMES = ['housed', 'returned_abroad', 'own_network', 'wmo_eligible', 'withdrawn', 'duplicate', 'refused_placement'] as const;
 export const STATUSES = ['queued', 'proposed', 'approved', 'accepted', 'transferred', 'housed', 'closed', 'needs_attention'] as const;
 
 const enumOf = StringEnum;
+
+/** The six islands of the Caribbean part of the Kingdom (Bonaire, Sint Eustatius and Saba share one ISO code, BQ). */
+export const CARIBBEAN_ISLANDS = ['aruba', 'curacao', 'sint_maarten', 'bonaire', 'sint_eustatius', 'saba'] as const;
+
+/** Where the family came from, for the arrivals statistics (issue 13): optional, one of the two. */
+const Departure = Type.Object(
+  {
+    island: Type.Optional(enumOf(CARIBBEAN_ISLANDS, 'The island left, when arrivedFrom is caribbean_part')),
+    country: Type.Optional(
+      Type.String({ pattern: '^[A-Z]{2}$', minLength: 2, maxLength: 2, description: 'ISO 3166-1 alpha-2 code of the country left, when arrivedFrom is abroad', examples: ['SR'] }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1, maxProperties: 1, description: 'The island or country of departure (optional)' },
+);
 
 /** A BSN is 9 digits; the 11-proef is checked after the schema, with the other field rules. */
 const Bsn = Type.String({ pattern: '^[0-9]{9}$', minLength: 9, maxLength: 9, description: 'Burgerservicenummer (11-proef)' });
@@ -35,6 +50,7 @@ export const CreateRegistrationBody = Type.Object(
       {
         residenceBasis: enumOf(['dutch_nationality', 'chavez', 'other'] as const, 'Dutch nationality, or Chavez (a Dutch child, derived residence)'),
         arrivedFrom: enumOf(['abroad', 'caribbean_part', 'within_netherlands'] as const),
+        departure: Type.Optional(Departure),
         ownInitiativeUnprepared: Type.Boolean(),
         refugeeOrEvacueeStatus: Type.Boolean(),
         selfRelianceAssessment: Type.Object(
@@ -98,6 +114,23 @@ export const RegistrationDetail = Type.Object(
         maxItems: 100,
         description: 'Coordinator only: other municipalities that tried to register a member of this household',
       }),
+    ),
+    earlierCase: Type.Optional(
+      Type.Union(
+        [
+          Type.Object(
+            {
+              registrationId: Uuid,
+              outcome: Type.Union([enumOf(OUTCOMES), Type.Null()]),
+              earlierCases: Type.Integer({ minimum: 1, description: 'Closed or housed cases with a member of this household' }),
+              repeatedReturn: Type.Boolean({ description: 'An earlier case closed as returned_abroad: the return scheme was used before' }),
+            },
+            { additionalProperties: false },
+          ),
+          Type.Null(),
+        ],
+        { description: 'Coordinator only: the most recent earlier closed case of a member of this household (re-registration)' },
+      ),
     ),
   },
   { additionalProperties: false },

@@ -19,6 +19,28 @@ import type { CreateRegistration, RegistrationDetailView, RegistrationSummaryVie
 
 const EARLIEST_DATE = '1900-01-01';
 
+/** Parts of the Kingdom have ISO codes of their own; a family from there came from the Caribbean part or from within the Netherlands. */
+const KINGDOM_CODES = new Set(['NL', 'AW', 'CW', 'SX', 'BQ']);
+/** CLDR region codes that are not countries (unknown, EU, UN, pseudo-regions). */
+const NOT_COUNTRIES = new Set(['ZZ', 'EU', 'EZ', 'UN', 'QO', 'XA', 'XB']);
+const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+
+/** The departure matches arrivedFrom, and a country is an assigned ISO 3166-1 code (CLDR's list through Intl). */
+function departureErrors(e: CreateRegistration['eligibility']): FieldError[] {
+  const errors: FieldError[] = [];
+  const at = '/eligibility/departure';
+  if (e.departure?.island && e.arrivedFrom !== 'caribbean_part') {
+    errors.push({ in: 'body', pointer: `${at}/island`, code: 'island_needs_caribbean_part', message: 'an island of departure goes with arrivedFrom caribbean_part' });
+  }
+  const country = e.departure?.country;
+  if (country) {
+    if (e.arrivedFrom !== 'abroad') errors.push({ in: 'body', pointer: `${at}/country`, code: 'country_needs_abroad', message: 'a country of departure goes with arrivedFrom abroad' });
+    else if (KINGDOM_CODES.has(country)) errors.push({ in: 'body', pointer: `${at}/country`, code: 'kingdom_country', message: 'is a part of the Kingdom: use arrivedFrom caribbean_part with an island' });
+    else if (NOT_COUNTRIES.has(country) || REGION_NAMES.of(country) === undefined) errors.push({ in: 'body', pointer: `${at}/country`, code: 'unknown_country', message: 'is not an ISO 3166-1 alpha-2 country code' });
+  }
+  return errors;
+}
+
 export interface RegistrationsDeps {
   db: Db;
   repo: RegistrationsRepository;
@@ -78,6 +100,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
     const assessed = body.eligibility.selfRelianceAssessment.assessedOn;
     if (assessed > today) err('/eligibility/selfRelianceAssessment/assessedOn', 'future_date', 'must not be in the future');
     if (assessed < EARLIEST_DATE) err('/eligibility/selfRelianceAssessment/assessedOn', 'implausible_date', `must be ${EARLIEST_DATE} or later`);
+    errors.push(...departureErrors(body.eligibility));
     const seen = new Map<string, string>();
     for (const group of ['adults', 'children'] as const) {
       body.household[group].forEach((p, i) => {
@@ -297,7 +320,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
         notes: row.notesCiphertext ? pii.decrypt(row.notesCiphertext, bound('registrations.notes_ciphertext', row.id)) : null,
         activeAllocationId,
         transferredOn: row.transferredOn,
-        ...(principal.role === 'coordinator' ? { duplicateAttempts: await this.duplicateAttempts(id) } : {}),
+        ...(principal.role === 'coordinator' ? { duplicateAttempts: await this.duplicateAttempts(id), earlierCase: await this.earlierCase(id) } : {}),
       };
     },
 
@@ -316,6 +339,21 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
           actor: { sub: e.actorSub, role: e.actorRole, municipality: e.actorMunicipality },
           reason: e.reasonCiphertext ? pii.decrypt(e.reasonCiphertext, bound('registration_events.reason_ciphertext', e.id)) : null,
         })),
+      };
+    },
+
+    /**
+     * Coordinator only: the household's earlier closed case, and whether it used the return
+     * scheme before (an earlier case closed as returned_abroad): repeated use is flagged.
+     */
+    async earlierCase(id: string): Promise<RegistrationDetailView['earlierCase']> {
+      const link = await repo.earlierCase(db, id);
+      if (!link) return null;
+      return {
+        registrationId: link.earlierRegistrationId,
+        outcome: (link.earlierOutcome as NonNullable<RegistrationDetailView['earlierCase']>['outcome']) ?? null,
+        earlierCases: link.earlierCases,
+        repeatedReturn: link.earlierReturns > 0,
       };
     },
 

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { reportFormat, sendCsv } from '../../http/report-format.js';
 import { errorResponses } from '../../http/schemas.js';
+import { actorOf } from '../audit/audit-service.js';
 import { DistributionReport, DistributionReportQuery } from './distribution-report-schemas.js';
 import { DISTRIBUTION_REPORT_CSV_COLUMNS, distributionReportCsvRows, type DistributionReportService } from './distribution-report-service.js';
 
@@ -9,14 +10,16 @@ export const distributionReportRoutes: FastifyPluginAsyncTypebox<{ service: Dist
   app.get(
     '/reports/distribution',
     {
-      config: { roles: ['coordinator'] },
+      config: { roles: ['coordinator', 'municipality', 'policy_viewer'] },
       schema: {
         operationId: 'getDistributionReport',
         tags: ['Reports'],
         summary: 'Per municipality and period: entitlement, proposed, approved, realised, balance, carried in and out; totals per province',
         description:
           'JSON by default; `Accept: text/csv` gives RFC 4180 CSV with a header row: one line per municipality, then per province and ' +
-          'a national line (column `level`). Numbers use a dot and 4 decimals; carriedOut is empty while the period is open.',
+          'a national line (column `level`). Numbers use a dot and 4 decimals; carriedOut is empty while the period is open. ' +
+          'A municipality gets its own row and the national line (no provinces); a policy_viewer everything, with counts of 1 to 4 ' +
+          'as "<5" (its reads are logged); a municipality\'s national counts of 1 to 4 are "<5" too.',
         querystring: DistributionReportQuery,
         response: {
           200: {
@@ -33,7 +36,7 @@ export const distributionReportRoutes: FastifyPluginAsyncTypebox<{ service: Dist
     async (req, reply) => {
       // Negotiated before the work, so an unacceptable Accept costs no query.
       const format = reportFormat(req);
-      const { view, exact } = await service.report(req.query);
+      const { view, exact } = await service.report(req.query, { actor: actorOf(req.principal, req.traceId), principal: req.principal });
       if (format === 'csv') {
         const suffix = req.query.province ? `-${req.query.province}` : '';
         return sendCsv(reply, `distribution-report-${view.period}${suffix}.csv`, DISTRIBUTION_REPORT_CSV_COLUMNS, distributionReportCsvRows(view.period, exact));

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { CalendarDate, MunicipalityCode, Period, StringEnum, Timestamp } from '../../http/schemas.js';
 import { PROVINCES } from '../municipalities/municipalities-schemas.js';
+import { CountSchema } from './aggregate-access.js';
 
 export const DistributionReportQuery = Type.Object(
   { period: Period, province: Type.Optional(StringEnum(PROVINCES, 'Only this province')) },
@@ -11,9 +12,9 @@ const Amount = (description: string) => Type.Number({ description: `${descriptio
 
 const Figures = {
   entitlement: Amount('Shares of the units accrued in the period'),
-  proposed: Type.Integer({ description: 'Units proposed in the period and still under review' }),
-  approved: Type.Integer({ description: 'Units of the period\'s allocations approved (accepted and transferred included)' }),
-  realised: Type.Integer({ description: 'Units of the period\'s allocations that moved' }),
+  proposed: CountSchema('Units proposed in the period and still under review'),
+  approved: CountSchema('Units of the period\'s allocations approved (accepted and transferred included)'),
+  realised: CountSchema('Units of the period\'s allocations that moved'),
   balance: Amount('E − A (positive: backlog); running now for an open period, at closing for a closed one'),
   carriedIn: Amount('Balance carried in from the previous period'),
   carriedOut: Type.Union([Amount('Balance carried into the next period'), Type.Null()], { description: 'null while the period is open' }),

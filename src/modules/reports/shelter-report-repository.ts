@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { municipalities, registrations, shelterStays } from '../../db/schema/index.js';
 
@@ -36,17 +36,12 @@ export interface ShelterReportRow {
 const median = (col: string) => sql.raw(`round((percentile_cont(0.5) within group (order by ${col}))::numeric, 2)::float8`);
 const p90 = (col: string) => sql.raw(`round((percentile_cont(0.9) within group (order by ${col}))::numeric, 2)::float8`);
 
-export function createShelterReportRepository() {
-  return {
-    /**
-     * The whole report in one statement. Nights are `date - date` (calendar days, so daylight
-     * saving cannot change them), each stay clipped to the half-open window [startsOn, endsOn + 1)
-     * and an open stay to today. GROUPING SETS gives the national row from the same scan, so its
-     * percentiles are true national percentiles rather than an average of municipal ones.
-     */
-    async aggregate(db: DbOrTx, q: ShelterReportQuery): Promise<ShelterReportRow[]> {
-      const only = (col: unknown) => (q.municipality ? sql`and ${col} = ${q.municipality}` : sql``);
-      const result = await db.execute(sql`
+/**
+ * The stays with a night in the window, each clipped to it (an open stay up to today): the
+ * municipalities' own, or those held centrally by the coordination point (booked nationally).
+ */
+function staysIn(q: ShelterReportQuery, central: boolean, filter: SQL) {
+  return sql`
         with bounds as (
           select ${q.startsOn}::date as ps, ${q.endsOn}::date + 1 as pe, ${q.today}::date as today
         ),
@@ -58,8 +53,44 @@ export function createShelterReportRepository() {
           where s.start_date < b.pe
             and coalesce(s.end_date, b.today) > b.ps
             and s.start_date < coalesce(s.end_date, b.today)
-            ${only(sql`s.municipality`)}
-        ),
+            and s.central = ${central}
+            ${filter}
+        )`;
+}
+
+export interface CentralShelterRow {
+  familiesSheltered: number;
+  stays: number;
+  nights: number;
+  costCents: number;
+  longStays: number;
+}
+
+export function createShelterReportRepository() {
+  return {
+    /** Stays held by the coordination point at a central facility (CENTRAL_SHELTER), nationally. */
+    async central(db: DbOrTx, q: ShelterReportQuery): Promise<CentralShelterRow> {
+      const result = await db.execute(sql`
+        ${staysIn(q, true, sql``)}
+        select count(distinct registration_id)::int as "familiesSheltered", count(*)::int as stays,
+               coalesce(sum(counted_to - counted_from), 0)::text as nights,
+               coalesce(sum((counted_to - counted_from)::bigint * nightly_cost_cents), 0)::text as "costCents",
+               (count(*) filter (where counted_to - start_date > ${q.longStayDays}))::int as "longStays"
+        from stays`);
+      const [r] = (result as unknown as { rows: Array<Record<string, unknown>> }).rows;
+      return { ...(r as unknown as CentralShelterRow), nights: Number(r!.nights), costCents: Number(r!.costCents) };
+    },
+
+    /**
+     * The whole report in one statement. Nights are `date - date` (calendar days, so daylight
+     * saving cannot change them), each stay clipped to the half-open window [startsOn, endsOn + 1)
+     * and an open stay to today. GROUPING SETS gives the national row from the same scan, so its
+     * percentiles are true national percentiles rather than an average of municipal ones.
+     */
+    async aggregate(db: DbOrTx, q: ShelterReportQuery): Promise<ShelterReportRow[]> {
+      const only = (col: unknown) => (q.municipality ? sql`and ${col} = ${q.municipality}` : sql``);
+      const result = await db.execute(sql`
+        ${staysIn(q, false, only(sql`s.municipality`))},
         stay_totals as (
           select coalesce(municipality, '') as k,
                  count(distinct registration_id)::int as families,

@@ -52,6 +52,26 @@ export const ShelterReport = Type.Object(
     longStayDays: Type.Integer({ minimum: 1 }),
     items: Type.Array(ShelterReportItem, { maxItems: 1000 }),
     totals: Type.Object(Figures, { additionalProperties: false, description: 'Over every row in items; percentiles over all registrations, not averaged' }),
+    centralShelter: Type.Union(
+      [
+        Type.Object(
+          {
+            familiesSheltered: Figures.familiesSheltered,
+            stays: Figures.stays,
+            nights: Figures.nights,
+            costCents: Figures.costCents,
+            longStays: Figures.longStays,
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ],
+      {
+        description:
+          'Stays the coordination point held at a central facility (CENTRAL_SHELTER), booked nationally and not in any municipality\'s row; ' +
+          'null for a municipality (they are not its costs)',
+      },
+    ),
   },
   { additionalProperties: false, title: 'ShelterReport' },
 );

@@ -55,12 +55,13 @@ export function createShelterReportService(deps: ShelterReportDeps) {
 
       const { startsOn, endsOn } = periodBounds(q.period);
       const today = amsterdamDate(deps.clock.now());
-      const rows = await deps.repo.aggregate(db, { startsOn, endsOn, today, longStayDays: deps.longStayDays, municipality: only });
+      const query = { startsOn, endsOn, today, longStayDays: deps.longStayDays, municipality: only };
+      const [rows, central] = await Promise.all([deps.repo.aggregate(db, query), principal.role === 'coordinator' ? deps.repo.central(db, query) : null]);
       const total = rows.find((r) => r.municipality === null) ?? { ...NOTHING, municipality: null, name: null };
       const items: ShelterReportItemView[] = rows.filter((r) => r.municipality !== null).map((r) => ({ municipality: r.municipality!, name: r.name, ...figures(r) }));
       // A municipality with nothing in the period still gets its row, with zeros, rather than an empty report.
       if (only && items.length === 0) items.push({ municipality: only, name: named?.name ?? null, ...figures({ ...NOTHING, municipality: only, name: null }) });
-      return { period: q.period, startsOn, endsOn, asOf: today, longStayDays: deps.longStayDays, items, totals: figures(total) };
+      return { period: q.period, startsOn, endsOn, asOf: today, longStayDays: deps.longStayDays, items, totals: figures(total), centralShelter: central };
     },
   };
 }

@@ -57,11 +57,11 @@ export const reviewRoutes: FastifyPluginAsyncTypebox<{ service: ReviewService }>
 
   decision('/allocations/:id/approve', 'approveAllocation', 'Approve a proposal (coordinator)', ['coordinator'], false, (req) => service.approve(actor(req), req.principal, req.params.id));
   decision('/allocations/:id/reject', 'rejectAllocation', 'Reject a proposal with a reason; a new proposal is queued that skips every rejected municipality (coordinator)', ['coordinator'], true, (req) =>
-    service.reject(actor(req), req.principal, req.params.id, req.body.reason),
+    service.reject(actor(req), req.principal, req.params.id, req.body.reason, req.body.category),
   );
   decision('/allocations/:id/accept', 'acceptAllocation', 'Accept an approved family (receiving municipality)', ['municipality'], false, (req) => service.accept(actor(req), req.principal, req.params.id));
   decision('/allocations/:id/decline', 'declineAllocation', 'Decline an approved family with a reason; it goes back to the coordinator (receiving municipality)', ['municipality'], true, (req) =>
-    service.decline(actor(req), req.principal, req.params.id, req.body.reason),
+    service.decline(actor(req), req.principal, req.params.id, req.body.reason, req.body.category),
   );
 
   app.post(

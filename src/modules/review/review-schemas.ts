@@ -74,7 +74,14 @@ export const ListAllocationsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const ReasonBody = Type.Object({ reason: Reason }, { additionalProperties: false });
+/** Why a proposal was rejected or a family declined, as a category the compliance report counts (issue 13). */
+export const REASON_CATEGORIES = ['no_housing_available', 'capacity_reached', 'needs_not_met', 'safety', 'network_elsewhere', 'other'] as const;
+export type ReasonCategory = (typeof REASON_CATEGORIES)[number];
+
+export const ReasonBody = Type.Object(
+  { reason: Reason, category: Type.Optional(StringEnum(REASON_CATEGORIES, 'The kind of reason, counted in the compliance report; absent: unspecified')) },
+  { additionalProperties: false },
+);
 export const OptionalReasonBody = Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false });
 export const OverrideBody = Type.Object({ municipality: MunicipalityCode, reason: Reason }, { additionalProperties: false });
 export const TransferBody = Type.Object({ transferredOn: CalendarDate }, { additionalProperties: false });

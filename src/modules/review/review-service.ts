@@ -21,9 +21,9 @@ import { closeOpenStays } from '../shelter/shelter-closing.js';
 import { resolveOpenSignals } from '../signals/signals-repository.js';
 import { transitionEvent, writeEventsInTx } from '../webhooks/webhook-events.js';
 import type { Static } from 'typebox';
-import type { ExplanationSchema } from './review-schemas.js';
+import type { ExplanationSchema, ReasonCategory } from './review-schemas.js';
 
-export type Outcome = 'housed' | 'returned_abroad' | 'own_network' | 'wmo_eligible' | 'withdrawn' | 'duplicate';
+export type Outcome = 'housed' | 'returned_abroad' | 'own_network' | 'wmo_eligible' | 'withdrawn' | 'duplicate' | 'refused_placement';
 
 /** States from which a registration may close without being housed (§4: any state before transferred). */
 const OPEN_STATES: RegistrationStatus[] = ['queued', 'proposed', 'approved', 'accepted', 'needs_attention'];
@@ -91,7 +91,9 @@ export function createReviewService(deps: ReviewDeps) {
   }
 
   /** Releases the registration's active allocation from the ledger and the counters. */
-  async function releaseActive(tx: Tx, reg: RegistrationRow, alloc: AllocationRow, newStatus: AllocationStatus, actor: Actor, reason: string | undefined, withdraw: boolean) {
+  async function releaseActive(
+    tx: Tx, reg: RegistrationRow, alloc: AllocationRow, newStatus: AllocationStatus, actor: Actor, reason: string | undefined, withdraw: boolean, category?: ReasonCategory,
+  ) {
     const session = await deps.ledger.lock(tx);
     const now = clock.now();
     await session.release(alloc.municipality, alloc.units, {
@@ -102,7 +104,12 @@ export function createReviewService(deps: ReviewDeps) {
     });
     const counter = alloc.status === 'proposed' ? 'proposed' : 'approved';
     await repo.addCounters(tx, alloc.period, alloc.municipality, { [counter]: -alloc.units });
-    await repo.setAllocationStatus(tx, alloc.id, newStatus, { decidedAt: now, decidedBySub: actor.sub, reasonCiphertext: reason ? pii.encrypt(reason, bound('allocations.reason_ciphertext', alloc.id)) : null });
+    await repo.setAllocationStatus(tx, alloc.id, newStatus, {
+      decidedAt: now,
+      decidedBySub: actor.sub,
+      reasonCiphertext: reason ? pii.encrypt(reason, bound('allocations.reason_ciphertext', alloc.id)) : null,
+      ...(category ? { reasonCategory: category } : {}),
+    });
   }
 
   function requeue(tx: Tx, reg: RegistrationRow, actor: Actor) {
@@ -257,11 +264,11 @@ export function createReviewService(deps: ReviewDeps) {
       return decided(actor, principal, out);
     },
 
-    async reject(actor: Actor, principal: Principal, id: string, reason: string) {
+    async reject(actor: Actor, principal: Principal, id: string, reason: string, category?: ReasonCategory) {
       const out = await commit(async (tx) => {
         const { alloc, reg } = await lockAllocation(tx, principal, id);
         if (alloc.status !== 'proposed' || reg.status !== 'proposed') throw illegalTransition(`Only a proposed allocation can be rejected; this one is ${alloc.status}.`);
-        await releaseActive(tx, reg, alloc, 'rejected', actor, reason, false);
+        await releaseActive(tx, reg, alloc, 'rejected', actor, reason, false, category);
         const next = requeue(tx, reg, actor);
         await move(tx, actor, principal, reg, 'queued', 'rejected', { allocationId: alloc.id, municipality: alloc.municipality, reason, patch: { allocationRound: next.round } });
         await next.write();
@@ -282,12 +289,12 @@ export function createReviewService(deps: ReviewDeps) {
       return decided(actor, principal, out);
     },
 
-    async decline(actor: Actor, principal: Principal, id: string, reason: string) {
+    async decline(actor: Actor, principal: Principal, id: string, reason: string, category?: ReasonCategory) {
       const out = await commit(async (tx) => {
         const { alloc, reg } = await lockAllocation(tx, principal, id);
         if (alloc.municipality !== principal.municipality) throw notFound('Allocation');
         if (alloc.status !== 'approved' || reg.status !== 'approved') throw illegalTransition(`Only an approved allocation can be declined; this one is ${alloc.status}.`);
-        await releaseActive(tx, reg, alloc, 'declined', actor, reason, false);
+        await releaseActive(tx, reg, alloc, 'declined', actor, reason, false, category);
         await move(tx, actor, principal, reg, 'needs_attention', 'declined', { allocationId: alloc.id, municipality: alloc.municipality, reason, patch: { receivingMunicipality: null, approvedAt: null } });
         return alloc.id;
       });

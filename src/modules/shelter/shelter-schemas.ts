@@ -31,6 +31,9 @@ export const CreateShelterStayBody = Type.Object(
     endDate: Type.Optional(EndDate),
     nightlyCostCents: NightlyCost,
     location: Type.Optional(Location),
+    central: Type.Optional(
+      Type.Boolean({ description: 'Held by the coordination point at a central facility, booked nationally (coordinator only, with CENTRAL_SHELTER=true)' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -59,6 +62,7 @@ export const ShelterStay = Type.Object(
     nightlyCostCents: NightlyCost,
     location: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
     closedAutomatically: Type.Boolean({ description: 'The end date was set at transfer or at a closing outcome' }),
+    central: Type.Boolean({ description: 'Held by the coordination point at a central facility: booked nationally, not at the municipality' }),
     nights: Type.Integer({ minimum: 0, description: 'Nights so far; an open stay counts up to today (Europe/Amsterdam)' }),
     costCents: Type.Integer({ minimum: 0, description: 'nights × nightlyCostCents' }),
     createdAt: Timestamp,

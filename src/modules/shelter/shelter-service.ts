@@ -22,6 +22,8 @@ export interface ShelterDeps {
   audit: AuditService;
   pii: PiiCrypto;
   clock: Clock;
+  /** CENTRAL_SHELTER: the coordination point may hold stays at a central facility. */
+  centralShelter: boolean;
 }
 
 /** The day the registration's shelter ended (transfer, or the closing day), or null while it runs. */
@@ -45,6 +47,7 @@ export function createShelterService(deps: ShelterDeps) {
     nightlyCostCents: stay.nightlyCostCents,
     location: stay.locationCiphertext ? pii.decrypt(stay.locationCiphertext, bound('shelter_stays.location_ciphertext', stay.id)) : null,
     closedAutomatically: stay.closedAutomatically,
+    central: stay.central,
     nights,
     costCents,
     createdAt: stay.createdAt.toISOString(),
@@ -80,6 +83,16 @@ export function createShelterService(deps: ShelterDeps) {
     return errors;
   }
 
+  /** Direction B (central shelter) is a mode: off, no central stays; on, only the coordination point holds them. */
+  function refuseCentral(principal: Principal) {
+    if (!deps.centralShelter) {
+      throw new AppError('validation_failed', 'The central shelter is not in use (CENTRAL_SHELTER).', {
+        errors: [{ in: 'body', pointer: '/central', code: 'central_shelter_disabled', message: 'central shelter is not in use in this service' }],
+      });
+    }
+    if (principal.role !== 'coordinator') throw new AppError('forbidden', 'Only the coordination point holds stays at the central facility.');
+  }
+
   const invalid = (errors: FieldError[]) => new AppError('validation_failed', `The request has ${errors.length} invalid field(s); see errors.`, { errors });
 
   async function refuseOverlap(tx: Tx, registrationId: string, start: string, end: string | null, exceptId?: string) {
@@ -95,6 +108,7 @@ export function createShelterService(deps: ShelterDeps) {
         const reg = await lockForWriting(tx, principal, registrationId, 'Registration');
         const now = clock.now();
         const today = amsterdamDate(now);
+        if (body.central) refuseCentral(principal);
         const errors = dateErrors(reg, body.startDate, body.endDate, today);
         if (errors.length > 0) throw invalid(errors);
         if (SHELTER_ENDED.includes(reg.status)) {
@@ -114,6 +128,7 @@ export function createShelterService(deps: ShelterDeps) {
           nightlyCostCents: body.nightlyCostCents,
           locationCiphertext: body.location ? pii.encrypt(body.location, bound('shelter_stays.location_ciphertext', id)) : null,
           closedAutomatically: false,
+          central: body.central === true,
           createdAt: now,
           updatedAt: now,
         });
@@ -129,6 +144,9 @@ export function createShelterService(deps: ShelterDeps) {
         const reg = await lockForWriting(tx, principal, found.registrationId, 'Shelter stay');
         // Read again under the lock: a concurrent update may have changed it meanwhile.
         const stay = (await repo.get(tx, stayId))!;
+        if (stay.central && principal.role !== 'coordinator') {
+          throw new AppError('forbidden', 'A stay at the central facility is the coordination point\'s: only it changes it.');
+        }
         const now = clock.now();
         const today = amsterdamDate(now);
         const endChanges = patch.endDate !== undefined && patch.endDate !== stay.endDate;

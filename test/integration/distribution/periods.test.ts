@@ -269,7 +269,11 @@ describe('the distribution report', () => {
     expect(rows.at(-1)![0]).toBe('national');
     expect((await t.app.inject({ url: '/api/v1/reports/distribution?period=2026-H1', headers: { ...coordinator, accept: 'application/xml' } })).statusCode).toBe(406);
     expect((await t.app.inject({ url: '/api/v1/reports/distribution', headers: coordinator })).statusCode).toBe(400);
+    // A municipality reads its own row and the national line (issue 13), never a province.
     const municipality = await t.app.inject({ url: '/api/v1/reports/distribution?period=2026-H1', headers: await asMunicipality('GM0034') });
-    expect(municipality.statusCode).toBe(403);
+    expect(municipality.statusCode).toBe(200);
+    expect(municipality.json().items.map((i: { municipality: string }) => i.municipality)).toEqual(['GM0034']);
+    expect(municipality.json().provinces).toEqual([]);
+    expect((await t.app.inject({ url: '/api/v1/reports/distribution?period=2026-H1', headers: await t.auth('admin') })).statusCode).toBe(403);
   });
 });

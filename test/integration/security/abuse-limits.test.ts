@@ -205,6 +205,7 @@ describe('bounded input', () => {
     updateShelterStay: { nightlyCostCents: 1 },
     setDistributionKey: { kind: 'population' },
     mergeMunicipalities: { into: 'GM0363', from: ['GM0599'] },
+    createWebhookSubscription: { url: 'https://example.nl/hook' },
   };
 
   it('refuses an unknown query parameter and an unknown body property on every operation', async () => {
