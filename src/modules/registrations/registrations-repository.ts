@@ -143,8 +143,10 @@ export const RECEIVER_VISIBLE: RegistrationStatus[] = ['approved', 'accepted', '
  * with a key also $23 key and $24 request hash. Data-modifying CTEs all run to completion
  * whether or not the final SELECT reads them; the foreign keys are checked at the end of the
  * statement, when the registration row exists. A member who was in a closed or housed case
- * before links the registration to the most recent such case (`earlier` reads the table as it
- * was before the statement, so the new members are not in it).
+ * before links the registration to the most recent such case; the household's earlier cases are
+ * those of its members and, through their links, the cases before those (a child who came back
+ * with its mother carries her earlier return). `earlier` reads the tables as they were before
+ * the statement, so the new members are not in it.
  */
 function intakeStatement(withKey: boolean): { name: string; text: string } {
   const source = withKey ? 'from ik' : '';
@@ -179,8 +181,13 @@ with ${withKey ? `ik as (
   insert into audit_events (at, actor_sub, actor_role, actor_organisation, action, resource_type, resource_id, registration_id, trace_id, status_code)
   select $12::timestamptz, $15::text, $16::text, $21::text, 'registration.create', 'registration', reg.id::text, reg.id, $22::text, 202 from reg
 ), earlier as (
-  select distinct r.id, r.outcome, r.closed_at, r.created_at from household_members hm join registrations r on r.id = hm.registration_id
-  where hm.bsn_hmac in (select bsn_hmac from m) and r.status in ('closed', 'housed')
+  with recursive chain(id) as (
+    select hm.registration_id from household_members hm join registrations r on r.id = hm.registration_id
+    where hm.bsn_hmac in (select bsn_hmac from m) and r.status in ('closed', 'housed')
+    union
+    select l.earlier_registration_id from registration_links l join chain c on l.registration_id = c.id
+  )
+  select r.id, r.outcome, r.closed_at, r.created_at from registrations r where r.id in (select id from chain)
 ), link as (
   insert into registration_links (registration_id, earlier_registration_id, earlier_outcome, earlier_cases, earlier_returns, linked_at)
   select reg.id, last.id, last.outcome, counts.cases, counts.returns, $12::timestamptz

@@ -16,13 +16,15 @@ export function createComplianceReportRepository() {
     /** Declines, rejections and acceptances in the period per municipality (the one the allocation was to) and category. */
     async decisions(db: DbOrTx, startsOn: string, endsOn: string): Promise<DecisionCount[]> {
       return rowsOf<DecisionCount>(await db.execute(sql`
-        select e.municipality, grouping(e.municipality) = 1 as national, e.action,
-               coalesce(a.reason_category, 'unspecified') as category, count(*)::int as n
-        from ${registrationEvents} e
-        left join ${allocations} a on a.id = e.allocation_id
-        where e.action in ('declined', 'rejected', 'accepted') and e.municipality is not null
-          and ${localDate(sql`e.at`)} between ${startsOn}::date and ${endsOn}::date
-        group by grouping sets ((e.municipality, e.action, 3), (e.action, 3))`));
+        select d.municipality, grouping(d.municipality) = 1 as national, d.action, d.category, count(*)::int as n
+        from (
+          select e.municipality, e.action, coalesce(a.reason_category, 'unspecified') as category
+          from ${registrationEvents} e
+          left join ${allocations} a on a.id = e.allocation_id
+          where e.action in ('declined', 'rejected', 'accepted') and e.municipality is not null
+            and ${localDate(sql`e.at`)} between ${startsOn}::date and ${endsOn}::date
+        ) d
+        group by grouping sets ((d.municipality, d.action, d.category), (d.action, d.category))`));
     },
 
     /** Days from the approval (or override) of an allocation to its acceptance, for acceptances in the period. */
