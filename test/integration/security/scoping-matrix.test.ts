@@ -24,6 +24,7 @@ const CALLERS = {
   'housing corporation (elsewhere)': { role: 'housing_corporation', municipalities: [OUTSIDER] },
   coordinator: { role: 'coordinator' },
   admin: { role: 'admin' },
+  'policy viewer': { role: 'policy_viewer' },
 } as const satisfies Record<string, { role: Role; municipality?: string; municipalities?: string[] }>;
 type Caller = keyof typeof CALLERS;
 const CALLER_NAMES = Object.keys(CALLERS) as Caller[];
@@ -33,6 +34,8 @@ interface Fixture {
   registrationId: string;
   allocationId: string;
   shelterStayId: string;
+  /** A webhook subscription of the reporting municipality. */
+  subscriptionId: string;
 }
 
 /**
@@ -42,7 +45,7 @@ interface Fixture {
  * authorisation (not 401/403/404, not 5xx), for coordinator-only operations on global settings
  * where a harmless request cannot be made precise.
  */
-type Outcome = number | `${number}:${string}` | '200+' | '200-' | 'pass';
+type Outcome = number | `${number}:${string}` | '200+' | '200-' | 'pass' | 'skip';
 
 interface Operation {
   /** Builds the request for the fixture (or, with `id`, for another id in its place). */
@@ -61,6 +64,10 @@ const onlyCoordinator = (outcome: Outcome): Partial<Record<Caller, Outcome>> => 
 const MUNICIPALITIES: Caller[] = ['municipality (reporting)', 'municipality (receiving, approved)', 'municipality (out of scope)'];
 const ownCode = (c: Caller) => ('municipality' in CALLERS[c] ? (CALLERS[c] as { municipality: string }).municipality : REPORTER);
 const hasRegistration = (b: { items: Record<string, unknown>[] }, f: Fixture) => b.items.some((i) => i.id === f.registrationId);
+/** A municipality's aggregate answer holds its own row and no other ('200+' here means: exactly its own). */
+let ownRowOnlyCaller: Caller | undefined;
+const ownRowOnly = (b: { items: Record<string, unknown>[] }) => b.items.length === 1 && b.items[0]!.municipality === ownCode(ownRowOnlyCaller!);
+const ownRowFor = (callers: Caller[]) => Object.fromEntries(callers.map((c) => [c, '200+'])) as Partial<Record<Caller, Outcome>>;
 
 /** An ineligible family (no child): refused after the scope check, so nothing is stored. */
 const ineligible = (reportingMunicipality: string) => familyBody({ reportingMunicipality, household: { adults: [{ bsn: '111222333', name: 'A', birthDate: '1980-01-01' }], children: [] } });
@@ -194,11 +201,88 @@ const MATRIX: Record<string, Operation> = {
   // Coordinator-only settings and figures: no per-family scope.
   getDistributionKey: { optional: true, request: () => ({ url: '/api/v1/distribution/key' }), expect: onlyCoordinator(200) },
   setDistributionKey: { optional: true, request: () => ({ method: 'PUT', url: '/api/v1/distribution/key', payload: {} }), expect: onlyCoordinator('pass') },
-  getDistributionBalances: { optional: true, request: () => ({ url: `/api/v1/distribution/balances?period=${PERIOD}` }), expect: onlyCoordinator(200) },
+  getDistributionBalances: {
+    optional: true,
+    request: () => ({ url: `/api/v1/distribution/balances?period=${PERIOD}` }),
+    contains: ownRowOnly,
+    expect: { ...deny(...MUNICIPALITIES, 'coordinator', 'policy viewer'), ...ownRowFor(MUNICIPALITIES), coordinator: 200, 'policy viewer': 200 },
+  },
   closeDistributionPeriod: { optional: true, request: () => ({ method: 'POST', url: '/api/v1/distribution/periods/2099-H1/close' }), expect: onlyCoordinator('pass') },
   mergeMunicipalities: { optional: true, request: () => ({ method: 'POST', url: '/api/v1/distribution/mergers', payload: {} }), expect: onlyCoordinator('pass') },
-  getDistributionReport: { optional: true, request: () => ({ url: `/api/v1/reports/distribution?period=${PERIOD}` }), expect: onlyCoordinator(200) },
+  getDistributionReport: {
+    optional: true,
+    request: () => ({ url: `/api/v1/reports/distribution?period=${PERIOD}` }),
+    contains: ownRowOnly,
+    // A municipality reads its own row only (and the national line); a policy_viewer every row, suppressed.
+    expect: { ...deny(...MUNICIPALITIES, 'coordinator', 'policy viewer'), ...ownRowFor(MUNICIPALITIES), coordinator: 200, 'policy viewer': 200 },
+  },
+  getComplianceReport: {
+    request: () => ({ url: `/api/v1/reports/compliance?period=${PERIOD}` }),
+    contains: ownRowOnly,
+    expect: { ...deny(...MUNICIPALITIES, 'coordinator', 'policy viewer'), ...ownRowFor(MUNICIPALITIES), coordinator: 200, 'policy viewer': 200 },
+  },
+  getArrivalsReport: {
+    request: () => ({ url: '/api/v1/reports/arrivals?from=2026-01-01&to=2026-12-31' }),
+    expect: { ...deny(...MUNICIPALITIES, 'coordinator', 'policy viewer'), ...Object.fromEntries(MUNICIPALITIES.map((c) => [c, 200])), coordinator: 200, 'policy viewer': 200 },
+  },
+  listSignals: {
+    request: () => ({ url: '/api/v1/signals?status=all&pageSize=200' }),
+    contains: (b, f) => b.items.some((i) => i.registrationId === f.registrationId),
+    expect: { ...deny(...MUNICIPALITIES, 'coordinator'), 'municipality (reporting)': '200+', 'municipality (receiving, approved)': '200+', 'municipality (out of scope)': '200-', coordinator: '200+' },
+  },
+  getRegistrationSignals: {
+    byId: true,
+    request: (f, _c, id = f.registrationId) => ({ url: `/api/v1/registrations/${id}/signals` }),
+    expect: { ...deny(...MUNICIPALITIES, 'coordinator'), 'municipality (reporting)': 200, 'municipality (receiving, approved)': 200, 'municipality (out of scope)': 404, coordinator: 200 },
+  },
+  // Webhook subscriptions belong to an organisation: the reporting municipality's is its own.
+  createWebhookSubscription: {
+    // A URL that is refused after the role check (credentials in it), so nothing is stored.
+    request: () => ({ method: 'POST', url: '/api/v1/webhook-subscriptions', payload: { url: 'https://user:pw@example.nl/hook' } }),
+    expect: {
+      ...deny(...MUNICIPALITIES, 'coordinator', 'housing corporation (working area)', 'housing corporation (elsewhere)'),
+      ...Object.fromEntries([...MUNICIPALITIES, 'coordinator', 'housing corporation (working area)', 'housing corporation (elsewhere)'].map((c) => [c, '400:credentials_in_url'])),
+    },
+  },
+  listWebhookSubscriptions: {
+    request: () => ({ url: '/api/v1/webhook-subscriptions?pageSize=200' }),
+    contains: (b, f) => b.items.some((i) => i.id === f.subscriptionId),
+    expect: {
+      ...deny(...MUNICIPALITIES, 'coordinator', 'housing corporation (working area)', 'housing corporation (elsewhere)'),
+      'municipality (reporting)': '200+', 'municipality (receiving, approved)': '200-', 'municipality (out of scope)': '200-', coordinator: '200+',
+      'housing corporation (working area)': '200-', 'housing corporation (elsewhere)': '200-',
+    },
+  },
+  getWebhookSubscription: {
+    byId: true,
+    request: (f, _c, id = f.subscriptionId) => ({ url: `/api/v1/webhook-subscriptions/${id}` }),
+    expect: subscriptionOwner(200),
+  },
+  listWebhookDeliveries: {
+    byId: true,
+    request: (f, _c, id = f.subscriptionId) => ({ url: `/api/v1/webhook-subscriptions/${id}/deliveries` }),
+    expect: subscriptionOwner(200),
+  },
+  deleteWebhookSubscription: {
+    byId: true,
+    // The owner's delete is tested in webhooks/; here only those who may not delete it try (nobody deletes the fixture).
+    request: (f, _c, id = f.subscriptionId) => ({ method: 'DELETE', url: `/api/v1/webhook-subscriptions/${id}` }),
+    expect: { ...subscriptionOwner(404), 'municipality (reporting)': 'skip', coordinator: 'skip' },
+  },
 };
+
+/** Only the reporting municipality's subscription: another organisation's is absent (404). */
+function subscriptionOwner(owner: Outcome): Partial<Record<Caller, Outcome>> {
+  return {
+    ...deny(...MUNICIPALITIES, 'coordinator', 'housing corporation (working area)', 'housing corporation (elsewhere)'),
+    'municipality (reporting)': owner,
+    'municipality (receiving, approved)': 404,
+    'municipality (out of scope)': 404,
+    'housing corporation (working area)': 404,
+    'housing corporation (elsewhere)': 404,
+    coordinator: owner,
+  };
+}
 
 /** Operations without a token (their own tests live in foundation/). */
 const PUBLIC_OPERATIONS = new Set(['getHealth', 'getReadiness']);
@@ -252,7 +336,19 @@ beforeAll(async () => {
     payload: { type: 'hotel', startDate: '2026-11-02', nightlyCostCents: 9500, location: 'Hotel De Matrix, kamer 12' },
   });
   expect(stay.statusCode, stay.body).toBe(201);
-  fixture = { registrationId: id, allocationId, shelterStayId: stay.json().id };
+  // The family's transfer deadline passes (11 weeks on), so it has a signal; then back to today.
+  clock.set('2027-02-20T10:00:00Z');
+  await t.container.jobHandlers['scan-deadlines']({ v: 1 }, { jobId: 'matrix-scan', attempt: 1 });
+  clock.set('2026-11-30T10:00:00Z');
+  // A public address and an event type the matrix never raises: nothing is ever sent to it.
+  const subscription = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/webhook-subscriptions',
+    headers: await t.auth('municipality', { municipality: REPORTER }),
+    payload: { url: 'https://8.8.8.8/spreiding-matrix', eventTypes: ['nl.spreiding.registration.housed'] },
+  });
+  expect(subscription.statusCode, subscription.body).toBe(201);
+  fixture = { registrationId: id, allocationId, shelterStayId: stay.json().id, subscriptionId: subscription.json().id };
 
   const second = await register(t, {}, REPORTER);
   await waitForStatus(t, second.id, 'proposed');
@@ -291,6 +387,8 @@ describe('each caller on each operation', () => {
     const wanted: Partial<Record<Caller, string>> = {};
     for (const caller of CALLER_NAMES) {
       const expected = op.expect[caller]!;
+      if (expected === 'skip') continue;
+      ownRowOnlyCaller = caller;
       const req = op.request(fixture, caller);
       const res = await t.app.inject({ ...req, headers: { ...(await headers(caller)), ...req.headers } } as InjectOptions);
       if (res.statusCode >= 400) expect(res.headers['content-type'], `${operationId} as ${caller}`).toMatch(/^application\/problem\+json/);
