@@ -36,6 +36,10 @@ export const timestamp = (iso: string) => {
   return Number.isNaN(d.getTime()) ? iso : dateTime.format(d);
 };
 
+const amsterdamDay = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
+/** A deadline passes at midnight in Amsterdam: its last day is the day before that moment. */
+export const lastDayOf = (iso: string) => date(amsterdamDay.format(new Date(new Date(iso).getTime() - 60_000)));
+
 /** "a", "a en b", "a, b en c". */
 export function listNl(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');

@@ -53,6 +53,20 @@ export const outcome = lookup({
   wmo_eligible: 'Toch Wmo-opvang (niet zelfredzaam)',
   withdrawn: 'Melding ingetrokken',
   duplicate: 'Dubbele melding',
+  refused_placement: 'Gezin weigerde de plaatsing',
+});
+
+/** The stages with a deadline (issue 13). */
+export const signalStage = lookup({
+  review: 'Beoordelen van het voorstel (coördinator)',
+  decision: 'Accepteren of weigeren (ontvangende gemeente)',
+  transfer: 'Verhuizing naar de ontvangende gemeente',
+  attention: 'Vraagt aandacht van de coördinator',
+});
+
+export const signalLevel = lookup({
+  reminder: 'Termijn verstreken',
+  escalation: 'Geëscaleerd naar de coördinator',
 });
 
 export const subgroup = lookup({

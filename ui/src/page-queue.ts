@@ -5,11 +5,11 @@ import { add, alertBox, button, h, heading, paragraph, replaceChildren, scrollRe
 import { agesText, householdText, needsText, networkText } from './family';
 import { date, days, int } from './format';
 import { selectField, textField } from './forms';
-import { NEED_FLAGS } from './labels';
+import { NEED_FLAGS, signalLevel } from './labels';
 import { byName, loadMunicipalities, nameOf } from './municipalities';
 import { problemSummary } from './problems';
 import { replaceQuery, takeFlash, type PageContext } from './router';
-import type { Allocation } from './types';
+import type { Allocation, Signal } from './types';
 
 interface Filters {
   reporting: string;
@@ -43,7 +43,13 @@ function matches(a: Allocation, f: Filters): boolean {
 
 const isActive = (f: Filters) => Boolean(f.reporting || f.proposed || f.minDays !== null || f.need);
 
-function row(a: Allocation) {
+/** The review deadline of a proposal that passed (issue 13): escalated, or only overdue. */
+function overdueBadge(level: Signal['level'] | undefined) {
+  if (!level) return null;
+  return [' ', h('span', { class: `utrecht-status-badge utrecht-status-badge--${level === 'escalation' ? 'danger' : 'warning'} status-badge` }, signalLevel(level))];
+}
+
+function row(a: Allocation, overdue: Map<string, Signal['level']>) {
   const f = a.family;
   const from = nameOf(f.reportingMunicipality);
   const to = nameOf(a.municipality);
@@ -52,7 +58,7 @@ function row(a: Allocation) {
   return h(
     'tr',
     { class: 'utrecht-table__row' },
-    numeric(h('span', { class: 'nowrap' }, days(f.daysWaiting))),
+    numeric(h('span', { class: 'nowrap' }, days(f.daysWaiting)), overdueBadge(overdue.get(a.id))),
     cell(h('time', { datetime: f.reportedOn, class: 'nowrap' }, date(f.reportedOn))),
     cell(from),
     cell(householdText(f)),
@@ -84,9 +90,18 @@ export async function renderQueue(ctx: PageContext): Promise<void> {
 
   let items: Allocation[];
   let total: number;
+  // Review deadlines that passed, per allocation; without them the queue still stands.
+  const overdue = new Map<string, Signal['level']>();
   try {
-    const [page] = await Promise.all([getAll<Allocation>('/allocations?status=proposed'), loadMunicipalities()]);
+    const [page, signals] = await Promise.all([
+      getAll<Allocation>('/allocations?status=proposed'),
+      getAll<Signal>('/signals?stage=review').catch(() => ({ items: [] as Signal[], total: 0 })),
+      loadMunicipalities(),
+    ]);
     ({ items, total } = page);
+    for (const sig of signals.items) {
+      if (sig.allocationId && overdue.get(sig.allocationId) !== 'escalation') overdue.set(sig.allocationId, sig.level);
+    }
   } catch (err) {
     const p = problemSummary(err, { title: 'De voorstellen konden niet worden geladen' });
     replaceChildren(body, p.element);
@@ -150,7 +165,7 @@ export async function renderQueue(ctx: PageContext): Promise<void> {
     const f: Filters = { reporting: reporting.input.value, proposed: proposed.input.value, minDays: minValid && minRaw !== '' ? Number(minRaw) : null, need: need.input.value };
     replaceQuery(writeFilters(f));
     const shown = items.filter((a) => matches(a, f));
-    replaceChildren(tableBody, shown.map(row));
+    replaceChildren(tableBody, shown.map((a) => row(a, overdue)));
     table.hidden = shown.length === 0;
     count.textContent =
       items.length === 0

@@ -3,13 +3,13 @@
 import { getJson } from './api';
 import { add, alertBox, dataList, h, heading, link, paragraph, replaceChildren, scrollRegion, srOnly, type Child } from './dom';
 import { householdText, networkText, statusBadge } from './family';
-import { date, euros, int, listNl, plural, timestamp, todayInAmsterdam } from './format';
-import { historyAction, needsList, outcome, registrationStatus, role, shelterType, subgroup } from './labels';
+import { date, euros, int, lastDayOf, listNl, plural, timestamp, todayInAmsterdam } from './format';
+import { historyAction, needsList, outcome, registrationStatus, role, shelterType, signalLevel, signalStage, subgroup } from './labels';
 import { loadMunicipalities, nameOf } from './municipalities';
 import { breadcrumb } from './page-proposal';
 import { describeProblem, problemSummary } from './problems';
 import { takeFlash, type PageContext } from './router';
-import type { HistoryEntry, Registration, ShelterStayPage } from './types';
+import type { HistoryEntry, Registration, RegistrationSignals, ShelterStayPage } from './types';
 
 /** Whole years between a birth date and today (both YYYY-MM-DD). */
 function age(birthDate: string, today: string): number {
@@ -100,6 +100,29 @@ function shelterTable(page: ShelterStayPage) {
   );
 }
 
+/** The current deadline and the signals the registration raised (issue 13). */
+function deadlines(s: RegistrationSignals) {
+  const open = s.items.filter((i) => i.resolvedAt === null);
+  const who = (m: string | null) => (m ? `gemeente ${nameOf(m)}` : 'de coördinator');
+  return [
+    s.deadline
+      ? dataList([
+          ['Fase', signalStage(s.deadline.stage)],
+          ['Aan zet', who(s.deadline.municipality)],
+          ['Uiterlijk', h('time', { datetime: s.deadline.dueAt }, lastDayOf(s.deadline.dueAt))],
+          ['Escalatie na', h('time', { datetime: s.deadline.escalatesAt }, lastDayOf(s.deadline.escalatesAt))],
+        ])
+      : paragraph('Er loopt geen termijn: de registratie is in een fase zonder termijn.'),
+    open.length > 0
+      ? alertBox('warning', [
+          paragraph(`${plural(open.length, 'signaal staat', 'signalen staan')} open:`),
+          h('ul', { class: 'utrecht-unordered-list' }, open.map((i) => h('li', null, `${signalLevel(i.level)}: ${signalStage(i.stage).toLowerCase()}, termijn tot ${lastDayOf(i.dueAt)}`))),
+        ])
+      : null,
+    s.items.length > open.length ? paragraph(`${plural(s.items.length - open.length, 'eerder signaal is', 'eerdere signalen zijn')} afgehandeld.`) : null,
+  ];
+}
+
 export async function renderRegistration(ctx: PageContext): Promise<void> {
   const id = ctx.params[0]!.toLowerCase();
   ctx.setTitle('Registratie');
@@ -125,6 +148,10 @@ export async function renderRegistration(ctx: PageContext): Promise<void> {
   const stays = await getJson<ShelterStayPage>(`/registrations/${id}/shelter-stays?pageSize=200`).then(
     (page) => ({ page, error: null as unknown }),
     (error: unknown) => ({ page: null, error }),
+  );
+  const signals = await getJson<RegistrationSignals>(`/registrations/${id}/signals`).then(
+    (value) => ({ value, error: null as unknown }),
+    (error: unknown) => ({ value: null, error }),
   );
   body.removeAttribute('aria-busy');
 
@@ -181,7 +208,26 @@ export async function renderRegistration(ctx: PageContext): Promise<void> {
               h('ul', { class: 'utrecht-unordered-list' }, reg.duplicateAttempts.map((d) => h('li', null, `${nameOf(d.attemptedBy)} op ${timestamp(d.attemptedAt)}`))),
             ]
           : null,
+        reg.earlierCase
+          ? [
+              heading(3, 'Eerder gemeld'),
+              paragraph(
+                `Een lid van dit huishouden zat in ${plural(reg.earlierCase.earlierCases, 'eerder afgesloten dossier', 'eerder afgesloten dossiers')}. Het laatste: `,
+                link(`/registraties/${reg.earlierCase.registrationId}`, 'eerdere registratie'),
+                ` (uitkomst: ${outcome(reg.earlierCase.outcome).toLowerCase()}).`,
+              ),
+              reg.earlierCase.repeatedReturn ? alertBox('warning', [paragraph('Het gezin gebruikte de terugkeerregeling al eerder: dit is herhaald gebruik.')]) : null,
+            ]
+          : null,
       ),
+    ),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'termijnen-kop' },
+      heading(2, 'Termijnen', { id: 'termijnen-kop' }),
+      signals.value
+        ? deadlines(signals.value)
+        : alertBox('warning', [paragraph('De termijnen konden niet worden geladen. ', describeProblem(signals.error).message)]),
     ),
     h('section', { class: 'card', 'aria-labelledby': 'verloop-kop' }, heading(2, 'Verloop', { id: 'verloop-kop' }), timeline(history.items)),
     h(

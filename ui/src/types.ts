@@ -99,6 +99,7 @@ export interface Registration {
   activeAllocationId?: string | null;
   transferredOn?: string | null;
   duplicateAttempts?: Array<{ attemptedBy: string; attemptedAt: string }>;
+  earlierCase?: { registrationId: string; outcome: string | null; earlierCases: number; repeatedReturn: boolean } | null;
 }
 
 export interface HistoryEntry {
@@ -130,4 +131,22 @@ export interface ShelterStayPage {
   total: number;
   totalNights: number;
   totalCostCents: number;
+}
+
+export interface Signal {
+  id: string;
+  registrationId: string;
+  allocationId: string | null;
+  stage: string;
+  level: 'reminder' | 'escalation';
+  municipality: string | null;
+  stageStartedAt: string;
+  dueAt: string;
+  raisedAt: string;
+  resolvedAt: string | null;
+}
+
+export interface RegistrationSignals {
+  deadline: { stage: string; startedAt: string; dueAt: string; escalatesAt: string; municipality: string | null } | null;
+  items: Signal[];
 }
