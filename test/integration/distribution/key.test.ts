@@ -182,15 +182,18 @@ describe('coordinator only', () => {
     { method: 'POST' as const, url: '/api/v1/distribution/mergers', payload: { into: 'GM0363', from: ['GM0384'] } },
     { method: 'GET' as const, url: '/api/v1/reports/distribution?period=2026-H2' },
   ];
-  it.each(['municipality', 'housing_corporation', 'admin'] as const)('answers 403 to a %s on every distribution endpoint', async (role) => {
+  // A municipality and a policy_viewer read balances and the distribution report (issue 13; scoped, see reports/transparency).
+  const readable = (role: string, url: string) => ['municipality', 'policy_viewer'].includes(role) && /\/(distribution\/balances|reports\/distribution)\?/.test(url);
+  it.each(['municipality', 'housing_corporation', 'admin', 'policy_viewer'] as const)('answers 403 to a %s on every distribution endpoint it may not use', async (role) => {
     const headers = await t.auth(role, role === 'municipality' ? { municipality: 'GM0363' } : role === 'housing_corporation' ? { municipalities: ['GM0363'] } : {});
     const before = await rowCounts(t.databaseUrl);
-    for (const e of endpoints) {
+    for (const e of endpoints.filter((x) => !readable(role, x.url))) {
       const res = await t.app.inject({ ...e, headers });
       expect(res.statusCode, `${e.method} ${e.url}`).toBe(403);
       expect(res.json().code).toBe('forbidden');
     }
-    expect(await rowCounts(t.databaseUrl)).toEqual(before);
+    // A policy_viewer's reads are logged; nothing else changes.
+    expect({ ...(await rowCounts(t.databaseUrl)), audit_events: 0 }).toEqual({ ...before, audit_events: 0 });
   });
 
   it('answers 401 without a token', async () => {

@@ -250,6 +250,13 @@ describe('every read of personal data and every state change is logged with the 
     const merged = await call('mergeMunicipalities', COORDINATOR, { method: 'POST', url: '/api/v1/distribution/mergers', payload: { into: 'GM0344', from: [gone] } });
     expectRow(merged.rows, COORDINATOR, { action: 'municipality.merge', resourceType: 'municipality', resourceId: 'GM0344', registrationId: null });
 
+    // Webhook subscriptions: creation and deletion are state changes (issue 13).
+    const subscribed = await call('createWebhookSubscription', AMSTERDAM, { method: 'POST', url: '/api/v1/webhook-subscriptions', payload: { url: 'https://8.8.8.8/audit-hook', eventTypes: ['nl.spreiding.registration.housed'] } });
+    const subscriptionId = subscribed.res.json().id as string;
+    expectRow(subscribed.rows, AMSTERDAM, { action: 'webhook_subscription.create', resourceType: 'webhook_subscription', resourceId: subscriptionId, registrationId: null });
+    const unsubscribed = await call('deleteWebhookSubscription', AMSTERDAM, { method: 'DELETE', url: `/api/v1/webhook-subscriptions/${subscriptionId}` });
+    expectRow(unsubscribed.rows, AMSTERDAM, { action: 'webhook_subscription.delete', resourceType: 'webhook_subscription', resourceId: subscriptionId, registrationId: null });
+
     const closedPeriod = await call('closeDistributionPeriod', COORDINATOR, { method: 'POST', url: '/api/v1/distribution/periods/2026-H2/close?force=true' });
     expectRow(closedPeriod.rows, COORDINATOR, { action: 'period.close', resourceType: 'period', resourceId: '2026-H2', registrationId: null });
   });

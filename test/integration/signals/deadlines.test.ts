@@ -3,6 +3,7 @@
 // worklist, and signals resolved when the stage ends. The scan is the scheduled job's handler.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock, startTestApp, type TestApp } from '../../support/harness.js';
+import { waitFor } from '../../support/processes.js';
 import { activeAllocation, coordinatorPost, register, waitForStatus } from '../../support/workflow.js';
 
 const REPORTER = 'GM0363';
@@ -149,6 +150,27 @@ describe('a family through every stage with a deadline', () => {
     for (const role of ['housing_corporation', 'admin'] as const) {
       const res = await t.app.inject({ url: '/api/v1/signals', headers: await t.auth(role, role === 'housing_corporation' ? { municipalities: ['GM0344'] } : {}) });
       expect(res.statusCode, role).toBe(403);
+    }
+  });
+});
+
+describe('the scheduler', () => {
+  it('runs the scan by itself in embedded mode (the in-process driver schedules it too)', async () => {
+    const own = fixedClock('2026-11-27T10:00:00Z');
+    const app = await startTestApp({ clock: own, relay: true, worker: true, env: { DEADLINE_SCAN_EVERY_MS: '1000' } });
+    try {
+      expect(app.container.jobs.kind).toBe('in-process');
+      const { id } = await register(app, {}, REPORTER);
+      await waitForStatus(app, id, 'proposed');
+      own.set('2026-12-02T09:00:00Z');
+      const headers = await app.auth('coordinator');
+      const item = await waitFor(async () => {
+        const res = await app.app.inject({ url: '/api/v1/signals', headers });
+        return res.json().items[0] as { registrationId: string; stage: string } | undefined;
+      }, 'the scheduled scan to raise the review signal', 10_000, 200);
+      expect(item).toMatchObject({ registrationId: id, stage: 'review' });
+    } finally {
+      await app.close();
     }
   });
 });
