@@ -23,21 +23,26 @@ const WORKER_CONCURRENCY = 4;
 const PERIOD_CHECK_EVERY_MS = 60 * 60 * 1000;
 
 export async function startWorker(container: Container): Promise<JobRunner> {
+  const { config, logger } = container;
   const onFailed = (name: string, jobId: string, err: unknown) =>
-    container.logger.warn({ job: name, jobId, err: { message: (err as Error)?.message, code: (err as { code?: string })?.code } }, 'job failed');
-  const runner = container.jobs.startWorker(container.jobHandlers, { concurrency: WORKER_CONCURRENCY, onFailed });
-  // Webhook deliveries wait on the network: their own worker, its own concurrency.
-  const webhookRunner = container.webhookJobs.startWorker(container.jobHandlers, { concurrency: container.config.webhooks.concurrency, onFailed });
+    logger.warn({ job: name, jobId, err: { message: (err as Error)?.message, code: (err as { code?: string })?.code } }, 'job failed');
+  const runners: JobRunner[] = [];
+  // Allocations, fan-out and the schedulers; webhook deliveries wait on the network and have a
+  // queue, a worker and a concurrency of their own (WORKER_QUEUES can give them processes of their own).
+  if (config.workerQueues !== 'webhooks') runners.push(container.jobs.startWorker(container.jobHandlers, { concurrency: WORKER_CONCURRENCY, onFailed }));
+  if (config.workerQueues !== 'allocation') runners.push(container.webhookJobs.startWorker(container.jobHandlers, { concurrency: config.webhooks.concurrency, onFailed }));
   const schedule = (id: 'close-due-periods' | 'scan-deadlines', everyMs: number) =>
     container.jobs.queue.schedule(id, everyMs, id, { v: 1 }).catch((err: Error) =>
-      container.logger.warn({ err: { message: err.message }, scheduler: id }, 'could not register a scheduler; will retry at next start'),
+      logger.warn({ err: { message: err.message }, scheduler: id }, 'could not register a scheduler; will retry at next start'),
     );
-  await schedule('close-due-periods', PERIOD_CHECK_EVERY_MS);
-  await schedule('scan-deadlines', container.config.deadlines.scanEveryMs);
+  if (config.workerQueues !== 'webhooks') {
+    await schedule('close-due-periods', PERIOD_CHECK_EVERY_MS);
+    await schedule('scan-deadlines', config.deadlines.scanEveryMs);
+  }
   return {
-    isRunning: () => runner.isRunning() && webhookRunner.isRunning(),
+    isRunning: () => runners.every((r) => r.isRunning()),
     close: async () => {
-      await Promise.all([runner.close(), webhookRunner.close()]);
+      await Promise.all(runners.map((r) => r.close()));
     },
   };
 }

@@ -92,6 +92,11 @@ export interface Config {
     /** Development and tests only: http targets and loopback/private addresses. */
     readonly allowPrivateTargets: boolean;
   };
+  /**
+   * Which queues a worker process takes jobs from: both (default), or only one, so webhook
+   * deliveries can have processes (and CPU) of their own.
+   */
+  readonly workerQueues: 'all' | 'allocation' | 'webhooks';
   /** Direction B: the coordination point may hold stays at a central facility, booked nationally. */
   readonly centralShelter: boolean;
 }
@@ -187,6 +192,12 @@ function embeddedSecrets(dataDir: string): EmbeddedSecrets {
 
 export function embeddedSecretsFile(dataDir: string): string {
   return join(dataDir, 'secrets.json');
+}
+
+function workerQueues(env: Env): Config['workerQueues'] {
+  const v = str(env, 'WORKER_QUEUES') ?? 'all';
+  if (v !== 'all' && v !== 'allocation' && v !== 'webhooks') throw new ConfigError('WORKER_QUEUES', `must be all, allocation or webhooks, got "${v}"`);
+  return v;
 }
 
 /** A URN of this service for the CloudEvents `source` (NL GOV profile: namespace `nld`). */
@@ -322,6 +333,7 @@ export function loadConfig(env: Env = process.env): Config {
       scanEveryMs: int(env, 'DEADLINE_SCAN_EVERY_MS', 60_000, 1_000, 24 * 3600_000),
     },
     webhooks: webhookConfig(env, embedded),
+    workerQueues: workerQueues(env),
     centralShelter: bool(env, 'CENTRAL_SHELTER', false),
   };
   return Object.freeze(config);

@@ -48,6 +48,12 @@ describe('loadConfig', () => {
   it('uses the documented defaults', () => {
     const config = loadConfig(production());
     expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', logLevel: 'info', redisUrl: undefined });
+    expect(config).toMatchObject({
+      deadlines: { reviewWorkingDays: 2, decisionWorkingDays: 5, transferWeeks: 10, escalationWorkingDays: 2, scanEveryMs: 60_000 },
+      webhooks: { timeoutMs: 5_000, maxAttempts: 8, retryBaseMs: 30_000, concurrency: 8, allowPrivateTargets: false, publicBaseUrl: 'http://127.0.0.1:3000' },
+      workerQueues: 'all',
+      centralShelter: false,
+    });
   });
 
   it.each([
@@ -71,6 +77,14 @@ describe('loadConfig', () => {
     // The one-click coordinator sign-in exists for embedded mode only.
     ['UI_LOCAL_SIGN_IN', { UI_LOCAL_SIGN_IN: 'true' }],
     ['UI_LOCAL_SIGN_IN', { UI_LOCAL_SIGN_IN: 'yes' }],
+    // Issue 13: deadlines, notifications, worker queues.
+    ['DEADLINE_REVIEW_WORKING_DAYS', { DEADLINE_REVIEW_WORKING_DAYS: '0' }],
+    ['EVENT_SOURCE', { EVENT_SOURCE: 'https://spreiding.example' }],
+    ['PUBLIC_BASE_URL', { PUBLIC_BASE_URL: 'ftp://spreiding.example' }],
+    ['WEBHOOK_TIMEOUT_MS', { WEBHOOK_TIMEOUT_MS: '600000' }],
+    ['WORKER_QUEUES', { WORKER_QUEUES: 'mail' }],
+    // Private webhook targets would open the internal network: never in a production image.
+    ['WEBHOOK_ALLOW_PRIVATE_TARGETS', { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', NODE_ENV: 'production' }],
   ] as Array<[string, Record<string, string | undefined>]>)('refuses a bad %s: %j', (variable, overrides) => {
     const err = configError(production(overrides));
     expect(err.variable).toBe(variable);
