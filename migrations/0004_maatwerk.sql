@@ -69,7 +69,7 @@ ALTER TABLE "allocations" ADD COLUMN "capacity_declaration_id" uuid;--> statemen
 ALTER TABLE "registrations" ADD COLUMN "region_restriction" jsonb;--> statement-breakpoint
 ALTER TABLE "registrations" ADD COLUMN "work_region" text;--> statement-breakpoint
 CREATE INDEX "capacity_declarations_period_idx" ON "capacity_declarations" USING btree ("period","municipality");--> statement-breakpoint
-CREATE INDEX "municipality_profile_versions_code_idx" ON "municipality_profile_versions" USING btree ("municipality","version");--> statement-breakpoint
+CREATE UNIQUE INDEX "municipality_profile_versions_code_idx" ON "municipality_profile_versions" USING btree ("municipality","version");--> statement-breakpoint
 CREATE INDEX "municipality_profiles_lmr_idx" ON "municipality_profiles" USING btree ("labour_market_region");--> statement-breakpoint
 CREATE INDEX "municipality_profiles_wmo_idx" ON "municipality_profiles" USING btree ("wmo_region");--> statement-breakpoint
 CREATE INDEX "shelter_credits_period_idx" ON "shelter_credits" USING btree ("period","municipality");

@@ -17,6 +17,7 @@ import { shelterReportRoutes } from './modules/reports/shelter-report-routes.js'
 import { distributionRoutes } from './modules/distribution/distribution-routes.js';
 import { distributionReportRoutes } from './modules/reports/distribution-report-routes.js';
 import { uiPlugin } from './modules/ui/ui-plugin.js';
+import { maatwerkRoutes } from './modules/maatwerk/maatwerk-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -78,6 +79,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await api.register(shelterReportRoutes, { service: container.services.shelterReport });
       await api.register(distributionRoutes, { service: container.services.distribution });
       await api.register(distributionReportRoutes, { service: container.services.distributionReport });
+      await api.register(maatwerkRoutes, { service: container.services.maatwerk });
     },
     { prefix: API_PREFIX },
   );

@@ -30,6 +30,8 @@ import { createDistributionRepository } from './modules/distribution/distributio
 import { createDistributionService } from './modules/distribution/distribution-service.js';
 import { createDistributionReportRepository } from './modules/reports/distribution-report-repository.js';
 import { createDistributionReportService } from './modules/reports/distribution-report-service.js';
+import { createMaatwerkRepository } from './modules/maatwerk/maatwerk-repository.js';
+import { createMaatwerkService } from './modules/maatwerk/maatwerk-service.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -79,6 +81,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
   let relay: OutboxRelay | undefined;
   const nudgeRelay = () => relay?.nudge();
   const registrationsRepo = createRegistrationsRepository();
+  const maatwerkRepo = createMaatwerkRepository();
   const registrations = createRegistrationsService({
     db,
     repo: registrationsRepo,
@@ -87,17 +90,22 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     pii,
     clock,
     unit: config.allocation.unit,
+    regions: maatwerkRepo,
     onOutboxWritten: nudgeRelay,
   });
   const verifier: TokenVerifier = createTokenVerifier(config.auth);
 
   const allocationRepo = createAllocationRepository();
   const ledger = createLedgerService({ repo: allocationRepo });
+  // Maatwerk: profiles, declared capacity and the needs policy; the allocation reads them.
+  const maatwerk = createMaatwerkService({ db, repo: maatwerkRepo, audit, clock });
   const allocation = createAllocationService({
     db,
     repo: allocationRepo,
     registrations: registrationsRepo,
     ledger,
+    maatwerk: maatwerkRepo,
+    pii,
     clock,
     logger,
     settings: config.allocation,
@@ -109,6 +117,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     municipalities: municipalitiesRepo,
     allocation,
     ledger,
+    maatwerk: maatwerkRepo,
     audit,
     pii,
     clock,
@@ -160,7 +169,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     probes,
     jobHandlers,
     pii,
-    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport },
+    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, maatwerk },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {
       relay ??= createOutboxRelay({ db, queue: jobs.queue, clock, logger, pollMs: config.outboxPollMs });

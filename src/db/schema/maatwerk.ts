@@ -1,6 +1,6 @@
 // Maatwerk (DESIGN §5, §10): what municipalities can offer, declared housing capacity, the
 // coordinator's needs policy, attribute provenance and shelter credits.
-import { bigserial, boolean, date, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, date, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /** Facilities a municipality states it can (true) or cannot (false) offer; absent = not stated. */
 export interface Facilities {
@@ -42,7 +42,7 @@ export const municipalityProfileVersions = pgTable(
     createdBySub: text('created_by_sub').notNull(),
     createdByRole: text('created_by_role').notNull(),
   },
-  (t) => [index('municipality_profile_versions_code_idx').on(t.municipality, t.version)],
+  (t) => [uniqueIndex('municipality_profile_versions_code_idx').on(t.municipality, t.version)],
 );
 
 /**

@@ -542,7 +542,7 @@ class QuotaLedger implements Ledger {
         upperAllowed: this.countUpperAllowed(tauAfter, cons),
         network: null,
         preferences: null,
-        unconstrainedChoice: null,
+        unconstrainedChoice: this.codes[rule.i] as string,
         notes: [
           `Coordinator override to ${this.codes[i]}; without family constraints the rule would have chosen ${this.codes[rule.i]}.`,
         ],

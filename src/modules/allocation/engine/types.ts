@@ -206,7 +206,7 @@ export interface Explanation {
   /**
    * What the rule alone would have chosen with no family constraint at all (only the allowed
    * municipalities differ): when `chosen` differs, a removal (constraints) or a preference
-   * (selection) explains why. Null for an override.
+   * (selection) explains why. For an override, the rule's choice without any constraint.
    */
   readonly unconstrainedChoice: string | null;
   readonly notes: readonly string[];
