@@ -138,6 +138,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     clock,
     logger,
     settings: config.periods,
+    unit: config.allocation.unit,
   });
   const distributionReport = createDistributionReportService({ db, repo: createDistributionReportRepository(), distribution });
 
@@ -154,6 +155,8 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     'close-due-periods': async (_payload, ctx) => {
       const closed = await distribution.closeDuePeriods(systemActor(ctx.jobId));
       if (closed.length > 0) logger.info({ jobId: ctx.jobId, closed }, 'closed ended periods');
+      // The same hourly run books shelter credits that became due (a stay passing the key's minimum nights).
+      await distribution.bookShelterCredits(systemActor(ctx.jobId));
     },
   };
 
