@@ -18,6 +18,7 @@ import { distributionRoutes } from './modules/distribution/distribution-routes.j
 import { distributionReportRoutes } from './modules/reports/distribution-report-routes.js';
 import { uiPlugin } from './modules/ui/ui-plugin.js';
 import { maatwerkRoutes } from './modules/maatwerk/maatwerk-routes.js';
+import { maatwerkReportRoutes } from './modules/reports/maatwerk-report-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -80,6 +81,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await api.register(distributionRoutes, { service: container.services.distribution });
       await api.register(distributionReportRoutes, { service: container.services.distributionReport });
       await api.register(maatwerkRoutes, { service: container.services.maatwerk });
+      await api.register(maatwerkReportRoutes, { service: container.services.maatwerkReport });
     },
     { prefix: API_PREFIX },
   );

@@ -32,6 +32,7 @@ import { createDistributionReportRepository } from './modules/reports/distributi
 import { createDistributionReportService } from './modules/reports/distribution-report-service.js';
 import { createMaatwerkRepository } from './modules/maatwerk/maatwerk-repository.js';
 import { createMaatwerkService } from './modules/maatwerk/maatwerk-service.js';
+import { createMaatwerkReportService } from './modules/reports/maatwerk-report-service.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -141,6 +142,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     unit: config.allocation.unit,
   });
   const distributionReport = createDistributionReportService({ db, repo: createDistributionReportRepository(), distribution });
+  const maatwerkReport = createMaatwerkReportService({ db });
 
   const probes: ReadinessProbe[] = [
     { name: 'database', check: () => database.ping() },
@@ -172,7 +174,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     probes,
     jobHandlers,
     pii,
-    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, maatwerk },
+    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, maatwerk, maatwerkReport },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {
       relay ??= createOutboxRelay({ db, queue: jobs.queue, clock, logger, pollMs: config.outboxPollMs });

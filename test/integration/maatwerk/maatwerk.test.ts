@@ -37,11 +37,14 @@ async function proposeFamily(overrides: Parameters<typeof register>[1] = {}) {
 }
 
 async function rejectAll() {
-  // Each test starts from proposals nobody holds on to: reject what is pending so counters and bookings are free.
-  const rows = await sqlRows<{ id: string }>(t.databaseUrl, `select id from allocations where status = 'proposed'`);
+  // Each test starts from proposals nobody holds on to: reject what is pending (counters and bookings
+  // free again), then withdraw those families, or the next allocate batch would propose them again.
+  const rows = await sqlRows<{ id: string; registration_id: string }>(t.databaseUrl, `select id, registration_id from allocations where status = 'proposed'`);
   for (const r of rows) {
     const res = await t.app.inject({ method: 'POST', url: `/api/v1/allocations/${r.id}/reject`, headers: await coordinator(), payload: { reason: 'test reset' } });
     expect(res.statusCode).toBe(200);
+    const closed = await t.app.inject({ method: 'POST', url: `/api/v1/registrations/${r.registration_id}/outcome`, headers: await coordinator(), payload: { type: 'withdrawn', reason: 'test reset' } });
+    expect(closed.statusCode, closed.body).toBe(200);
   }
 }
 
@@ -217,5 +220,37 @@ describe('the allocation with maatwerk', () => {
     expect(entry.reason).toContain('buiten de gevraagde regio');
     expect(id).toBeTruthy();
     expect(reg).toBeTruthy();
+  });
+});
+
+describe('the maatwerk deviation report', () => {
+  it('per municipality: received against the unconstrained quota choice, with the cause; JSON and CSV; coordinator only', async () => {
+    await rejectAll();
+    const a = await proposeFamily({ needs: {}, workRegion: 'AM13' });
+    const b = await proposeFamily({ needs: {} });
+    const res = await t.app.inject({ url: '/api/v1/reports/maatwerk?period=2026-H2', headers: await coordinator() });
+    expect(res.statusCode, res.body).toBe(200);
+    const report = res.json();
+    expect(report.totals.allocations).toBe(2);
+    expect(report.totals.received).toBe(2);
+    expect(report.totals.unconstrained).toBe(2);
+    expect(report.totals.deviation).toBe(0);
+    const row = (code: string) => report.items.find((m: { municipality: string }) => m.municipality === code);
+    // Amsterdam reports both families: the unconstrained rule would have taken it both times.
+    expect(row('GM0363')).toMatchObject({ received: 0, unconstrained: 2, deviation: -2, lostToRemoval: 2, lostToPreference: 0, lostByReason: [{ reason: 'reporting_municipality', units: 2 }] });
+    expect(row(a.allocation.municipality).gainedByPreference).toBe(1);
+    const gained = row(b.allocation.municipality);
+    expect(gained.gainedByRemoval + gained.gainedByPreference).toBe(1);
+    expect(gained.deviation).toBe(1);
+    expect(report.items.reduce((s: number, m: { deviation: number }) => s + m.deviation, 0)).toBe(0);
+
+    const csv = await t.app.inject({ url: '/api/v1/reports/maatwerk?period=2026-H2', headers: { ...(await coordinator()), accept: 'text/csv' } });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const lines = csv.body.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('period,municipality,name,province,received,unconstrained,deviation,gainedByRemoval,gainedByPreference,gainedByOverride,lostToRemoval,lostToPreference,lostToOverride,lostByReason');
+    expect(lines).toContain('2026-H2,GM0363,Amsterdam,Noord-Holland,0,2,-2,0,0,0,2,0,0,reporting_municipality:2');
+    expect(lines.length).toBe(343);
+    expect((await t.app.inject({ url: '/api/v1/reports/maatwerk?period=2026-H2', headers: await municipality('GM0363') })).statusCode).toBe(403);
   });
 });

@@ -20,6 +20,8 @@ export interface ResolvedConstraints {
    * (1 = satisfies) and its allowed members in code order.
    */
   readonly preferences: readonly ResolvedPreference[];
+  /** The first reason (in the order given) that removed municipality i; null when it is allowed. */
+  reasonOf(i: number): string | null;
 }
 
 export interface ResolvedPreference {
@@ -132,7 +134,14 @@ export function resolveConstraints(
   }
   if (preferences.length > MAX_PREFERENCES) throw new EngineInputError('invalid_state', `at most ${MAX_PREFERENCES} preferences per choice`);
 
+  const reasonOf = (i: number): string | null => {
+    if (blocked[i] === 0) return null;
+    for (const [reason, set] of byReason) if (set.has(i)) return reason;
+    return OUTSIDE_REGION;
+  };
+
   return {
+    reasonOf,
     preferences,
     allowed,
     allowedCount,

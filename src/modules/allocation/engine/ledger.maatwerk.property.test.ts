@@ -86,6 +86,8 @@ describe('maatwerk on top of the quota rule', () => {
               const removedWith = e.constraints.removed.filter((r) => r.codes.includes(e.unconstrainedChoice!)).map((r) => r.reason);
               const byPreference = e.selection === 'preference' || e.selection === 'network_preference';
               expect(removedWith.length > 0 || byPreference).toBe(true);
+              if (removedWith.length > 0) expect(removedWith).toContain(e.unconstrainedRemovedBy);
+              else expect(e.unconstrainedRemovedBy).toBeNull();
               if (byPreference) {
                 expect(e.preferences?.decidedBy).toBeTruthy();
                 expect(e.preferences?.chosenSatisfies).toContain(e.preferences?.decidedBy);

@@ -274,6 +274,7 @@ class QuotaLedger implements Ledger {
     const base = { units: u, keyVersion: this.key.version, basedOnRevision: this.rev };
     const unconstrained = this.ruleOrder(tauAfter).next();
     const unconstrainedChoice = unconstrained.done ? null : (this.codes[unconstrained.value.i] as string);
+    const unconstrainedRemovedBy = unconstrained.done ? null : cons.reasonOf(unconstrained.value.i);
     if (cons.allowedCount === 0) {
       return {
         kind: 'needs_attention',
@@ -293,6 +294,7 @@ class QuotaLedger implements Ledger {
           network: null,
           preferences: null,
           unconstrainedChoice,
+          unconstrainedRemovedBy,
           notes: ['Every municipality was removed by a constraint; the coordinator must decide (needs_attention).'],
         }),
       };
@@ -396,6 +398,7 @@ class QuotaLedger implements Ledger {
         network,
         preferences,
         unconstrainedChoice,
+        unconstrainedRemovedBy,
         notes,
       }),
     };
@@ -543,6 +546,7 @@ class QuotaLedger implements Ledger {
         network: null,
         preferences: null,
         unconstrainedChoice: this.codes[rule.i] as string,
+        unconstrainedRemovedBy: null,
         notes: [
           `Coordinator override to ${this.codes[i]}; without family constraints the rule would have chosen ${this.codes[rule.i]}.`,
         ],
@@ -992,6 +996,7 @@ class QuotaLedger implements Ledger {
     network: NetworkExplanation | null;
     preferences: PreferencesExplanation | null;
     unconstrainedChoice: string | null;
+    unconstrainedRemovedBy: string | null;
     notes: string[];
   }): Explanation {
     return {
@@ -1015,6 +1020,7 @@ class QuotaLedger implements Ledger {
       network: x.network,
       preferences: x.preferences,
       unconstrainedChoice: x.unconstrainedChoice,
+      unconstrainedRemovedBy: x.unconstrainedRemovedBy,
       notes: x.notes,
     };
   }

@@ -209,6 +209,8 @@ export interface Explanation {
    * (selection) explains why. For an override, the rule's choice without any constraint.
    */
   readonly unconstrainedChoice: string | null;
+  /** The reason that removed the unconstrained choice for this family; null when it was allowed. */
+  readonly unconstrainedRemovedBy: string | null;
   readonly notes: readonly string[];
 }
 
