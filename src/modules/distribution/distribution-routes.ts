@@ -102,7 +102,7 @@ export const distributionRoutes: FastifyPluginAsyncTypebox<{ service: Distributi
         description:
           'With the key option shelterCredit, every family sheltered for more than minimumNights nights in the period, not yet credited, ' +
           'moves its units of entitlement from its reporting municipality to the others in proportion to the key. Idempotent.',
-        response: { 200: ShelterCreditRunView, ...errorResponses(403) },
+        response: { 200: ShelterCreditRunView, ...errorResponses(400, 403) },
       },
     },
     async (req) => service.bookShelterCredits(actorOf(req.principal, req.traceId)),
