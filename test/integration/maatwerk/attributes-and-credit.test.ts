@@ -12,6 +12,7 @@ import { ROOT } from '../../support/processes.js';
 import { register } from '../../support/workflow.js';
 import { BUNDLED_MUNICIPALITIES, readMunicipalityCsv } from '../../../src/db/seed.js';
 import { importAttributes, readAttributeCsv } from '../../../scripts/import-attributes.js';
+import { importRegions, readRegionCsv } from '../../../scripts/import-regions.js';
 
 let t: TestApp;
 const clock = fixedClock('2026-11-30T10:00:00Z');
@@ -95,6 +96,20 @@ describe('import-attributes and composite keys', () => {
     expect(res.json().errors[0]).toMatchObject({ pointer: '/components/1/attribute', code: 'attribute_incomplete' });
     const audit = await sqlRows<{ n: number }>(t.databaseUrl, `select count(*)::int as n from audit_events where action = 'municipality-attribute.import'`);
     expect(audit[0]!.n).toBe(3);
+  });
+});
+
+describe('import-regions', () => {
+  it('sets regions in the profiles as new versions (facilities kept), all or nothing', async () => {
+    const put = await t.app.inject({ method: 'PUT', url: '/api/v1/municipalities/GM0344/profile', headers: await coordinator(), payload: { facilities: { medicalCare: true }, labourMarketRegion: null, wmoRegion: null, note: 'test' } });
+    expect(put.statusCode).toBe(200);
+    expect(() => readRegionCsv('code,labourMarketRegion\nGM0344,AM13\nGM0344,AM14\nXX,')).toThrow(/line 3: GM0344 appears twice[\s\S]*line 4: "XX" is not a GM code/);
+    await expect(importRegions(t.container.db, [{ code: 'GM9999', labourMarketRegion: 'AM1' }], { source: 's', referenceDate: '2024-01-01', actor })).rejects.toThrow(/GM9999/);
+    const out = await importRegions(t.container.db, readRegionCsv('code,labourMarketRegion,wmoRegion\nGM0344,AM13,Utrecht\nGM0307,AM14,\nGM0363,,'), { source: 'Test: regions', referenceDate: '2024-01-01', actor });
+    expect(out).toEqual({ changed: 2, unchanged: 1 });
+    const utrecht = (await t.app.inject({ url: '/api/v1/municipalities/GM0344/profile', headers: await coordinator() })).json();
+    expect(utrecht).toMatchObject({ version: 2, labourMarketRegion: 'AM13', wmoRegion: 'Utrecht', facilities: { medicalCare: true }, note: 'test' });
+    expect(utrecht.updatedBy).toContain('Test: regions');
   });
 });
 
