@@ -39,6 +39,20 @@ export function policyOf(row: NeedsPolicyRow | undefined): NeedsPolicy {
   };
 }
 
+type ProfileContent = Pick<ProfileRecord, 'facilities' | 'labourMarketRegion' | 'wmoRegion' | 'note'>;
+
+/** Whether a PUT would change nothing; no profile at all equals an empty one. */
+function sameProfile(current: ProfileContent | undefined, next: ProfileContent): boolean {
+  const c = current ?? { facilities: {}, labourMarketRegion: null, wmoRegion: null, note: null };
+  const facilityKeys = new Set([...Object.keys(c.facilities), ...Object.keys(next.facilities)]) as Set<keyof ProfileRecord['facilities']>;
+  return (
+    [...facilityKeys].every((k) => c.facilities[k] === next.facilities[k]) &&
+    c.labourMarketRegion === next.labourMarketRegion &&
+    c.wmoRegion === next.wmoRegion &&
+    c.note === next.note
+  );
+}
+
 function declarationView(d: DeclarationRow): CapacityViewOut {
   return {
     id: d.id,
@@ -104,6 +118,9 @@ export function createMaatwerkService(deps: { db: Db; repo: MaatwerkRepository; 
       const saved = await db.transaction(async (tx) => {
         // One writer per municipality at a time: the version number is max + 1.
         await tx.execute(sql`select 1 from ${municipalities} where code = ${code} for update`);
+        // PUT is idempotent: the same profile again is no new version.
+        const current = await repo.profile(tx, code);
+        if (sameProfile(current, { facilities, labourMarketRegion: body.labourMarketRegion, wmoRegion: body.wmoRegion, note: body.note })) return current;
         const row = await repo.putProfile(tx, {
           municipality: code,
           facilities,

@@ -147,6 +147,36 @@ describe('maatwerk on top of the quota rule', () => {
   });
 });
 
+describe('how far preferences can move a municipality', () => {
+  it('with preferences but no removals, no municipality is ever more than tolerance + units ahead of its entitlement', () => {
+    fc.assert(
+      fc.property(
+        worldArb.chain((world) => fc.tuple(fc.constant(world), fc.array(familyArb(world.weights.length), { minLength: 1, maxLength: 80 }))),
+        ([world, families]) => {
+          const ledger = fresh(world.weights);
+          // A choice leaves the chosen municipality at a balance ≥ −(its family's tolerance + units).
+          let bound = 0;
+          for (const f of families) {
+            const request = requestFor(world, { ...f, needs: f.needs.map((m) => (m === 'hard' ? 'soft' : m)) });
+            const d = ledger.choose({ ...request, excluded: [] });
+            expect(d.kind).toBe('allocate');
+            if (d.kind !== 'allocate') return;
+            // Without removals the rule's choice is within upper quota (ΣE > ΣA after accrual).
+            expect(d.explanation.fallbackUsed).toBe(false);
+            ledger.commit(d);
+            bound = Math.max(bound, (typeof f.tolerance === 'number' ? f.tolerance : 0.5) + f.units);
+            for (const m of ledger.snapshot().municipalities) {
+              const [num, den] = m.balance.split('/').map(Number) as [number, number];
+              expect(num / den).toBeGreaterThanOrEqual(-bound - 1e-9);
+            }
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
 describe('preferences, by example', () => {
   // Shares 4/10, 3/10, 2/10, 1/10: the rule takes A first.
   const example = () => fresh([4, 3, 2, 1]);
