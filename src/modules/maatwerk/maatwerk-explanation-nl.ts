@@ -23,7 +23,9 @@ const REASON_NL: Record<string, string> = {
   outside_region: 'buiten de gevraagde regio',
 };
 
-const num = (n: number) => n.toLocaleString('nl-NL', { maximumFractionDigits: 2 });
+// One formatter for the process: toLocaleString would build a new one for every number.
+const NL_NUMBER = new Intl.NumberFormat('nl-NL', { maximumFractionDigits: 2 });
+const num = (n: number) => NL_NUMBER.format(n);
 const units = (n: number) => (n === 1 ? '1 eenheid' : `${num(n)} eenheden`);
 
 function reasonNl(reason: string): string {
