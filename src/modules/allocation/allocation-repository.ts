@@ -188,13 +188,14 @@ export function createAllocationRepository() {
           ])}::jsonb) as t(id uuid, status text, first boolean, accrue boolean, kv int, units int)
           where g.id = t.id
         ), e as (
-          insert into ${registrationEvents} (registration_id, action, from_status, to_status, allocation_id, municipality, actor_sub, actor_role, actor_municipality, reason_ciphertext, at)
-          select t.registration_id, t.action, t.from_status, t.to_status, t.allocation_id, t.municipality, t.actor_sub, t.actor_role, t.actor_municipality, t.reason_ciphertext, t.at
+          insert into ${registrationEvents} (id, registration_id, action, from_status, to_status, allocation_id, municipality, actor_sub, actor_role, actor_municipality, reason_ciphertext, at)
+          select coalesce(t.id, nextval(pg_get_serial_sequence('registration_events', 'id'))), t.registration_id, t.action, t.from_status, t.to_status, t.allocation_id, t.municipality,
+                 t.actor_sub, t.actor_role, t.actor_municipality, t.reason_ciphertext, t.at
           from jsonb_to_recordset(${json(b.events.map((ev, ord) => ({
-            registration_id: ev.registrationId, action: ev.action, from_status: ev.fromStatus ?? null, to_status: ev.toStatus,
+            id: ev.id ?? null, registration_id: ev.registrationId, action: ev.action, from_status: ev.fromStatus ?? null, to_status: ev.toStatus,
             allocation_id: ev.allocationId ?? null, municipality: ev.municipality ?? null, actor_sub: ev.actorSub, actor_role: ev.actorRole,
             actor_municipality: ev.actorMunicipality ?? null, reason_ciphertext: ev.reasonCiphertext ?? null, at: ev.at, ord,
-          })))}::jsonb) as t(registration_id uuid, action text, from_status text, to_status text, allocation_id uuid, municipality text,
+          })))}::jsonb) as t(id bigint, registration_id uuid, action text, from_status text, to_status text, allocation_id uuid, municipality text,
                              actor_sub text, actor_role text, actor_municipality text, reason_ciphertext text, at timestamptz, ord int)
           order by t.ord
         ), au as (

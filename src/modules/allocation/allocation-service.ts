@@ -12,7 +12,7 @@ import type { MaatwerkRepository } from '../maatwerk/maatwerk-repository.js';
 import { policyOf } from '../maatwerk/maatwerk-service.js';
 import { buildProfileIndex, pickDeclaration, planFor, type NeedsPolicy, type OpenDeclaration, type ProfileIndex, type RegionKind } from '../maatwerk/maatwerk-rules.js';
 import { explainInDutch, type CapacityUsed } from '../maatwerk/maatwerk-explanation-nl.js';
-import type { PiiCrypto } from '../pii/pii-crypto.js';
+import { bound, type PiiCrypto } from '../pii/pii-crypto.js';
 import type { LedgerService, LedgerSession } from './ledger-service.js';
 import { periodAt } from './periods.js';
 
@@ -128,6 +128,8 @@ export function createAllocationService(deps: {
     reg: RegistrationRow,
     decision: Parameters<LedgerSession['book']>[0],
     opts: {
+      /** The allocation's id when the caller needs it beforehand (e.g. to bind an encrypted reason to it). */
+      id?: string;
       kind: 'engine' | 'override';
       status: 'proposed' | 'approved';
       period: string;
@@ -139,7 +141,7 @@ export function createAllocationService(deps: {
       registrationPatch?: Parameters<RegistrationsRepository['update']>[2];
     },
   ): Promise<string> {
-    const allocationId = randomUUID();
+    const allocationId = opts.id ?? randomUUID();
     const now = clock.now();
     if (!knownPeriods.has(opts.period) && (await repo.ensurePeriod(tx, opts.period))) knownPeriods.add(opts.period);
     await session.book(decision, { period: opts.period, registrationId: reg.id, allocationId });
@@ -228,6 +230,7 @@ export function createAllocationService(deps: {
         const audits: Array<{ action: string; resourceType: string; resourceId: string; registrationId: string }> = [];
         const proposals: Parameters<AllocationRepository['writeProposals']>[1]['proposals'] = [];
         const needsAttention: string[] = [];
+        const reasons: Array<{ event: (typeof events)[number]; text: string }> = [];
 
         // Every choice is made in memory first (each sees the ones before it); the batch is then
         // written in one statement, so the ledger lock is held for a constant number of statements.
@@ -244,12 +247,14 @@ export function createAllocationService(deps: {
           });
           if (decision.kind === 'needs_attention') {
             needsAttention.push(r.id);
-            // The reason goes into the history, so the coordinator sees why nothing was allowed.
-            const why = storedExplanation(decision.explanation, m, r, plan, null, creditNights).summaryNl;
-            events.push({
-              registrationId: r.id, action: 'no_allowed_municipality', fromStatus: 'queued', toStatus: 'needs_attention',
-              actorSub: actor.sub, actorRole: actor.role, actorMunicipality: null, reasonCiphertext: deps.pii.encrypt(why), at: now,
-            });
+            // The reason goes into the history, so the coordinator sees why nothing was allowed; it
+            // is encrypted (bound to its event row) once the batch's choices are made.
+            const event = {
+              registrationId: r.id, action: 'no_allowed_municipality', fromStatus: 'queued' as const, toStatus: 'needs_attention' as const,
+              actorSub: actor.sub, actorRole: actor.role, actorMunicipality: null, at: now,
+            };
+            events.push(event);
+            reasons.push({ event, text: storedExplanation(decision.explanation, m, r, plan, null, creditNights).summaryNl });
             audits.push({ action: 'registration.needs_attention', resourceType: 'registration', resourceId: r.id, registrationId: r.id });
             return 'needs_attention';
           }
@@ -277,6 +282,11 @@ export function createAllocationService(deps: {
 
         const result = one(reg, refused);
         for (const o of others) one(o, refusedOf.get(o.id) ?? []);
+        // Rare (nothing allowed): each reason's event id is taken first, to bind the ciphertext to that row.
+        for (const { event, text } of reasons) {
+          event.id = await deps.registrations.nextEventId(tx);
+          event.reasonCiphertext = deps.pii.encrypt(text, bound('registration_events.reason_ciphertext', event.id));
+        }
         if (proposals.length > 0 && !knownPeriods.has(period) && (await repo.ensurePeriod(tx, period))) knownPeriods.add(period);
         const seq = await repo.writeProposals(tx, { period, now, actorSub: actor.sub, proposals, needsAttention, events, audit: auditRows(actor, audits, now) });
         if (seq !== null) session.booked(seq);

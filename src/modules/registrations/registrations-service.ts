@@ -12,7 +12,7 @@ import type { Actor, AuditService } from '../audit/audit-service.js';
 import type { Principal } from '../auth/auth-tokens.js';
 import { createActiveCodes } from '../municipalities/active-codes.js';
 import type { MunicipalitiesRepository } from '../municipalities/municipalities-repository.js';
-import { isValidBsn, type PiiCrypto } from '../pii/pii-crypto.js';
+import { bound, isValidBsn, type PiiCrypto } from '../pii/pii-crypto.js';
 import { checkEligibility } from './eligibility.js';
 import type { MaatwerkRepository } from '../maatwerk/maatwerk-repository.js';
 import { RECEIVER_VISIBLE, visibleTo, type RegistrationRow, type RegistrationsRepository } from './registrations-repository.js';
@@ -158,7 +158,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
     body: CreateRegistration;
     principal: Principal;
     actor: Actor;
-    members: Array<{ role: 'adult' | 'child'; position: number; bsn_hmac: string; bsn_ciphertext: string; name_ciphertext: string; birth_date: string }>;
+    members: Array<{ id: string; role: 'adult' | 'child'; position: number; bsn_hmac: string; bsn_ciphertext: string; name_ciphertext: string; birth_date: string }>;
     idempotency: { key: string; requestHash: string } | undefined;
   }): Promise<boolean> {
     const { id, body, actor, principal } = r;
@@ -176,7 +176,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       excludedMunicipalities: body.excludedMunicipalities ?? [],
       regionRestriction: body.regionRestriction ?? null,
       workRegion: body.workRegion ?? null,
-      notesCiphertext: body.notes ? pii.encrypt(body.notes) : null,
+      notesCiphertext: body.notes ? pii.encrypt(body.notes, bound('registrations.notes_ciphertext', id)) : null,
       now: r.now,
       createdBySub: principal.sub,
       members: r.members,
@@ -225,14 +225,18 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
           body,
           principal,
           actor,
-          members: members.map((m, k) => ({
-            role: m.role,
-            position: m.i,
-            bsn_hmac: hmacs[k]!,
-            bsn_ciphertext: pii.encrypt(m.p.bsn),
-            name_ciphertext: pii.encrypt(m.p.name),
-            birth_date: m.p.birthDate,
-          })),
+          members: members.map((m, k) => {
+            const memberId = randomUUID();
+            return {
+              id: memberId,
+              role: m.role,
+              position: m.i,
+              bsn_hmac: hmacs[k]!,
+              bsn_ciphertext: pii.encrypt(m.p.bsn, bound('household_members.bsn_ciphertext', memberId)),
+              name_ciphertext: pii.encrypt(m.p.name, bound('household_members.name_ciphertext', memberId)),
+              birth_date: m.p.birthDate,
+            };
+          }),
           idempotency: idempotencyKey ? { key: idempotencyKey, requestHash: requestHash! } : undefined,
         });
       } catch (err) {
@@ -290,7 +294,11 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       const row = await this.visible(db, principal, id);
       const [members, activeAllocationId] = await Promise.all([repo.members(db, id), repo.activeAllocationId(db, id)]);
       await deps.audit.record(db, actor, { action: 'registration.read_personal_data', resourceType: 'registration', resourceId: id, registrationId: id });
-      const person = (m: (typeof members)[number]) => ({ bsn: pii.decrypt(m.bsnCiphertext), name: pii.decrypt(m.nameCiphertext), birthDate: m.birthDate });
+      const person = (m: (typeof members)[number]) => ({
+        bsn: pii.decrypt(m.bsnCiphertext, bound('household_members.bsn_ciphertext', m.id)),
+        name: pii.decrypt(m.nameCiphertext, bound('household_members.name_ciphertext', m.id)),
+        birthDate: m.birthDate,
+      });
       return {
         ...summaryView(row),
         eligibility: row.eligibility as RegistrationDetailView['eligibility'],
@@ -300,7 +308,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
         needs: row.needs as RegistrationDetailView['needs'],
         regionRestriction: (row.regionRestriction as RegistrationDetailView['regionRestriction']) ?? null,
         workRegion: row.workRegion,
-        notes: row.notesCiphertext ? pii.decrypt(row.notesCiphertext) : null,
+        notes: row.notesCiphertext ? pii.decrypt(row.notesCiphertext, bound('registrations.notes_ciphertext', row.id)) : null,
         activeAllocationId,
         transferredOn: row.transferredOn,
         ...(principal.role === 'coordinator' ? { duplicateAttempts: await this.duplicateAttempts(id) } : {}),
@@ -320,7 +328,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
           allocationId: e.allocationId,
           municipality: e.municipality,
           actor: { sub: e.actorSub, role: e.actorRole, municipality: e.actorMunicipality },
-          reason: e.reasonCiphertext ? pii.decrypt(e.reasonCiphertext) : null,
+          reason: e.reasonCiphertext ? pii.decrypt(e.reasonCiphertext, bound('registration_events.reason_ciphertext', e.id)) : null,
         })),
       };
     },
