@@ -51,9 +51,14 @@ export interface CapacityUsed {
 export function explainInDutch(e: Explanation, ctx: { name: (code: string) => string; capacity: CapacityUsed | null; shelterCreditNights?: number | null }): string {
   const n = (code: string) => `${ctx.name(code)} (${code})`;
   const removed = e.constraints.removed.filter((r) => r.count > 0).map((r) => `${r.count} ${reasonNl(r.reason)}`);
-  const removedText = removed.length > 0 ? `Afgevallen: ${removed.join(', ')}.` : '';
+  const removedText = removed.length > 0 ? `afgevallen: ${removed.join(', ')}` : '';
+  /** The second sentence: what was removed, the dwelling booked, the shelter credit. */
+  const second = (parts: string[]) => {
+    const text = parts.filter((p) => p !== '').join('; ');
+    return text === '' ? '' : `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+  };
   if (e.chosen === null) {
-    return `Geen enkele gemeente bleef over, dus beslist de coördinator. ${removedText}`.trim();
+    return `Geen enkele gemeente bleef over, dus beslist de coördinator. ${second([removedText])}`.trim();
   }
   const c = e.chosen;
   const balance = c.balanceDisplay >= 0 ? `een achterstand van ${units(c.balanceDisplay)}` : `een voorsprong van ${units(-c.balanceDisplay)}`;
@@ -70,13 +75,10 @@ export function explainInDutch(e: Explanation, ctx: { name: (code: string) => st
   } else {
     first = `${n(c.code)} is volgens de verdeelsleutel (versie ${e.keyVersion}) als eerste aan de beurt, met ${balance}.`;
   }
-  const extra: string[] = [];
-  if (removedText) extra.push(removedText);
-  if (ctx.capacity && e.selection !== 'override' && e.preferences?.decidedBy !== CAPACITY_PREFERENCE) {
-    extra.push(`Geboekt op aangeboden woonruimte (${ctx.capacity.bedrooms} slaapkamers${ctx.capacity.accessible ? ', toegankelijk' : ''}).`);
-  } else if (ctx.capacity && e.selection === 'override') {
-    extra.push(`Geboekt op aangeboden woonruimte (${ctx.capacity.bedrooms} slaapkamers).`);
-  }
-  if (ctx.shelterCreditNights) extra.push(`Gemeenten die langer dan ${ctx.shelterCreditNights} nachten opvang boden, krijgen daarvoor minder gezinnen.`);
-  return [first, ...extra].join(' ');
+  const booked =
+    ctx.capacity && e.preferences?.decidedBy !== CAPACITY_PREFERENCE
+      ? `geboekt op aangeboden woonruimte (${ctx.capacity.bedrooms} slaapkamers${ctx.capacity.accessible ? ', toegankelijk' : ''})`
+      : '';
+  const credit = ctx.shelterCreditNights ? `gemeenten die langer dan ${ctx.shelterCreditNights} nachten opvang boden, krijgen daarvoor minder gezinnen` : '';
+  return [first, second([removedText, booked, credit])].filter((x) => x !== '').join(' ');
 }

@@ -2,8 +2,8 @@ import { Type, type Static } from 'typebox';
 import { MunicipalityCode, PagingQuery, Period, StringEnum, Timestamp, Uuid } from '../../http/schemas.js';
 import { NEED_KINDS } from './maatwerk-rules.js';
 
-/** Region codes as the source publishes them (CBS: AM18, or a Wmo region's own code). */
-export const RegionCode = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9 _.-]{0,59}$', minLength: 1, maxLength: 60, description: 'Region code, e.g. a CBS labour-market region code (AM18)' });
+/** Region codes as the source publishes them (e.g. CBS AM18); one fresh schema per use, so OpenAPI renders `nullable`. */
+const regionCode = () => Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9 _.-]{0,59}$', minLength: 1, maxLength: 60 });
 
 const FacilityFlag = (description: string) =>
   Type.Union([Type.Boolean(), Type.Null()], { description: `${description}; true = can offer, false = cannot, null = not stated` });
@@ -21,8 +21,8 @@ export const FacilitiesSchema = Type.Object(
 
 const ProfileFields = {
   facilities: FacilitiesSchema,
-  labourMarketRegion: Type.Union([RegionCode, Type.Null()], { description: 'Labour-market region (arbeidsmarktregio) the municipality belongs to' }),
-  wmoRegion: Type.Union([RegionCode, Type.Null()], { description: 'Wmo centre-municipality region (centrumgemeente) the municipality belongs to' }),
+  labourMarketRegion: Type.Union([regionCode(), Type.Null()], { description: 'Labour-market region (arbeidsmarktregio) the municipality belongs to, e.g. the CBS code AM18' }),
+  wmoRegion: Type.Union([regionCode(), Type.Null()], { description: 'Wmo centre-municipality region (centrumgemeente) the municipality belongs to' }),
   note: Type.Union([Type.String({ maxLength: 2000, pattern: '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$' }), Type.Null()], {
     description: 'Free note about what the municipality can offer; no personal data',
   }),
