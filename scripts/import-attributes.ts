@@ -6,14 +6,11 @@
 // reference date are recorded: a key adopted later names them in its definition.
 // `population` is not an attribute here: it comes with the CBS table (import-municipalities).
 // Embedded mode (no DATABASE_URL): stop `npm start` first; PGlite allows one process per data dir.
-import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { loadConfigOrExit } from '../src/boot.js';
 import { systemClock, type Clock } from '../src/clock.js';
-import { createDatabase, type Db } from '../src/db/client.js';
+import type { Db } from '../src/db/client.js';
+import { runSourcedImport } from './lib/sourced-import.js';
 import { attributeSources, ledgerState, municipalities } from '../src/db/schema/index.js';
 import { parseCsv } from '../src/lib/csv.js';
 import { createAuditService, type Actor } from '../src/modules/audit/audit-service.js';
@@ -126,54 +123,6 @@ export function formatAttributeSummary(s: AttributeImportSummary): string {
   );
 }
 
-async function main() {
-  const usage = 'usage: npm run import-attributes -- <file.csv> --source "<publisher, table>" --date YYYY-MM-DD';
-  const fail = (message: string): never => {
-    process.stderr.write(`import-attributes: ${message}\n`);
-    process.exit(2);
-  };
-  let parsed: { values: { source?: string; date?: string }; positionals: string[] };
-  try {
-    parsed = parseArgs({ options: { source: { type: 'string' }, date: { type: 'string' } }, allowPositionals: true, strict: true });
-  } catch (err) {
-    return fail(`${(err as Error).message}\n${usage}`);
-  }
-  const [file, ...extra] = parsed.positionals;
-  const source = parsed.values.source?.trim();
-  const date = parsed.values.date;
-  if (!file || extra.length > 0 || !source || !date) return fail(usage);
-  if (source.length > 200) return fail('--source is at most 200 characters');
-  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) return fail('--date must be a date, YYYY-MM-DD');
-
-  let table: AttributeTable;
-  try {
-    table = readAttributeCsv(readFileSync(file, 'utf8'));
-  } catch (err) {
-    return fail(`${file}:\n${(err as Error).message}`);
-  }
-  const config = loadConfigOrExit();
-  const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 2 });
-  try {
-    if (database.kind === 'pglite') await database.migrate();
-    const operator = (() => {
-      try {
-        return userInfo().username;
-      } catch {
-        return 'unknown';
-      }
-    })();
-    const summary = await importAttributes(database.db, table, {
-      source,
-      referenceDate: date,
-      actor: { sub: `cli:import-attributes:${operator}`.slice(0, 200), role: 'operator', organisation: 'LCP', traceId: null },
-    });
-    process.stdout.write(formatAttributeSummary(summary));
-  } catch (err) {
-    process.stderr.write(`import-attributes: ${(err as Error).message}\n`);
-    process.exitCode = 1;
-  } finally {
-    await database.close();
-  }
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runSourcedImport('import-attributes', readAttributeCsv, async (db, table, opts) => formatAttributeSummary(await importAttributes(db, table, opts)));
 }
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -4,14 +4,11 @@
 // wmoRegion; either region column may be absent, an empty cell clears that region). Every
 // municipality whose regions change gets a new profile version, attributed to the operator and
 // the source; its facilities and note stay as they were. One transaction: all or nothing.
-import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { loadConfigOrExit } from '../src/boot.js';
 import { systemClock, type Clock } from '../src/clock.js';
-import { createDatabase, type Db } from '../src/db/client.js';
+import type { Db } from '../src/db/client.js';
+import { runSourcedImport } from './lib/sourced-import.js';
 import { ledgerState, municipalities } from '../src/db/schema/index.js';
 import { parseCsvRecords } from '../src/lib/csv.js';
 import { createAuditService, type Actor } from '../src/modules/audit/audit-service.js';
@@ -89,52 +86,9 @@ export async function importRegions(db: Db, rows: readonly RegionRow[], opts: { 
   });
 }
 
-async function main() {
-  const usage = 'usage: npm run import-regions -- <file.csv> --source "<publisher, table>" --date YYYY-MM-DD';
-  const fail = (message: string): never => {
-    process.stderr.write(`import-regions: ${message}\n`);
-    process.exit(2);
-  };
-  let parsed: { values: { source?: string; date?: string }; positionals: string[] };
-  try {
-    parsed = parseArgs({ options: { source: { type: 'string' }, date: { type: 'string' } }, allowPositionals: true, strict: true });
-  } catch (err) {
-    return fail(`${(err as Error).message}\n${usage}`);
-  }
-  const [file, ...extra] = parsed.positionals;
-  const source = parsed.values.source?.trim();
-  const date = parsed.values.date;
-  if (!file || extra.length > 0 || !source || !date) return fail(usage);
-  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(date)) return fail('--date must be a date, YYYY-MM-DD');
-  let rows: RegionRow[];
-  try {
-    rows = readRegionCsv(readFileSync(file, 'utf8'));
-  } catch (err) {
-    return fail(`${file}:\n${(err as Error).message}`);
-  }
-  const config = loadConfigOrExit();
-  const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 2 });
-  try {
-    if (database.kind === 'pglite') await database.migrate();
-    const operator = (() => {
-      try {
-        return userInfo().username;
-      } catch {
-        return 'unknown';
-      }
-    })();
-    const out = await importRegions(database.db, rows, {
-      source,
-      referenceDate: date,
-      actor: { sub: `cli:import-regions:${operator}`.slice(0, 120), role: 'operator', organisation: 'LCP', traceId: null },
-    });
-    process.stdout.write(`profiles changed ${out.changed}, unchanged ${out.unchanged}\n`);
-  } catch (err) {
-    process.stderr.write(`import-regions: ${(err as Error).message}\n`);
-    process.exitCode = 1;
-  } finally {
-    await database.close();
-  }
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runSourcedImport('import-regions', readRegionCsv, async (db, rows, opts) => {
+    const out = await importRegions(db, rows, opts);
+    return `profiles changed ${out.changed}, unchanged ${out.unchanged}\n`;
+  });
 }
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
