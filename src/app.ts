@@ -21,6 +21,8 @@ import { signalsRoutes } from './modules/signals/signals-routes.js';
 import { webhookRoutes } from './modules/webhooks/webhook-routes.js';
 import { complianceReportRoutes } from './modules/reports/compliance-report-routes.js';
 import { arrivalsReportRoutes } from './modules/reports/arrivals-report-routes.js';
+import { maatwerkRoutes } from './modules/maatwerk/maatwerk-routes.js';
+import { maatwerkReportRoutes } from './modules/reports/maatwerk-report-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -86,6 +88,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await api.register(arrivalsReportRoutes, { service: container.services.arrivalsReport });
       await api.register(signalsRoutes, { service: container.services.signals });
       await api.register(webhookRoutes, { service: container.services.webhooks });
+      await api.register(maatwerkRoutes, { service: container.services.maatwerk });
+      await api.register(maatwerkReportRoutes, { service: container.services.maatwerkReport });
     },
     { prefix: API_PREFIX },
   );

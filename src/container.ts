@@ -38,6 +38,9 @@ import { WEBHOOK_QUEUE_NAME } from './jobs/bullmq-driver.js';
 import { createComplianceReportRepository } from './modules/reports/compliance-report-repository.js';
 import { createComplianceReportService } from './modules/reports/compliance-report-service.js';
 import { createArrivalsReportService, createArrivalsRepository } from './modules/reports/arrivals-report.js';
+import { createMaatwerkRepository } from './modules/maatwerk/maatwerk-repository.js';
+import { createMaatwerkService } from './modules/maatwerk/maatwerk-service.js';
+import { createMaatwerkReportService } from './modules/reports/maatwerk-report-service.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -102,6 +105,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
   let relay: OutboxRelay | undefined;
   const nudgeRelay = () => relay?.nudge();
   const registrationsRepo = createRegistrationsRepository();
+  const maatwerkRepo = createMaatwerkRepository();
   const registrations = createRegistrationsService({
     db,
     repo: registrationsRepo,
@@ -110,17 +114,22 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     pii,
     clock,
     unit: config.allocation.unit,
+    regions: maatwerkRepo,
     onOutboxWritten: nudgeRelay,
   });
   const verifier: TokenVerifier = createTokenVerifier(config.auth);
 
   const allocationRepo = createAllocationRepository();
   const ledger = createLedgerService({ repo: allocationRepo });
+  // Maatwerk: profiles, declared capacity and the needs policy; the allocation reads them.
+  const maatwerk = createMaatwerkService({ db, repo: maatwerkRepo, audit, clock });
   const allocation = createAllocationService({
     db,
     repo: allocationRepo,
     registrations: registrationsRepo,
     ledger,
+    maatwerk: maatwerkRepo,
+    pii,
     clock,
     logger,
     settings: config.allocation,
@@ -132,6 +141,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     municipalities: municipalitiesRepo,
     allocation,
     ledger,
+    maatwerk: maatwerkRepo,
     audit,
     pii,
     clock,
@@ -152,8 +162,10 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     clock,
     logger,
     settings: config.periods,
+    unit: config.allocation.unit,
   });
   const distributionReport = createDistributionReportService({ db, repo: createDistributionReportRepository(), distribution, audit });
+  const maatwerkReport = createMaatwerkReportService({ db });
 
   const complianceReport = createComplianceReportService({ db, repo: createComplianceReportRepository(), municipalities: municipalitiesRepo, audit });
   const arrivalsReport = createArrivalsReportService({ db, repo: createArrivalsRepository(), audit });
@@ -173,6 +185,8 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     'close-due-periods': async (_payload, ctx) => {
       const closed = await distribution.closeDuePeriods(systemActor(ctx.jobId));
       if (closed.length > 0) logger.info({ jobId: ctx.jobId, closed }, 'closed ended periods');
+      // The same hourly run books shelter credits that became due (a stay passing the key's minimum nights).
+      await distribution.bookShelterCredits(systemActor(ctx.jobId));
     },
     'scan-deadlines': async (_payload, ctx) => {
       const scanned = await signals.scan();
@@ -200,7 +214,10 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     probes,
     jobHandlers,
     pii,
-    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, complianceReport, arrivalsReport, signals, webhooks },
+    services: {
+      audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, maatwerk, maatwerkReport,
+      complianceReport, arrivalsReport, signals, webhooks,
+    },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {
       relay ??= createOutboxRelay({ db, queue: jobs.queue, clock, logger, pollMs: config.outboxPollMs });

@@ -6,3 +6,4 @@ export * from './outbox.js';
 export * from './shelter.js';
 export * from './signals.js';
 export * from './webhooks.js';
+export * from './maatwerk.js';
