@@ -5,6 +5,7 @@ import { createLogger } from './logger.js';
 import { createContainer, type Container } from './container.js';
 import { buildApp } from './app.js';
 import type { JobRunner } from './jobs/jobs.js';
+import { privilegeWarnings } from './db/grants.js';
 
 export function loadConfigOrExit(): Config {
   try {
@@ -99,5 +100,10 @@ export async function boot(role: string): Promise<{ config: Config; logger: Logg
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, { role });
   const container = await createContainer({ config, logger });
+  if (container.database.kind === 'postgres') {
+    for (const warning of await privilegeWarnings(container.db).catch(() => [])) {
+      logger.warn(`${warning}: this process could switch the append-only triggers off; run the api and worker as the role DATABASE_APP_ROLE names at migrate time (docs/SECURITY.md)`);
+    }
+  }
   return { config, logger, container };
 }
