@@ -5,6 +5,7 @@ import type { Db, DbOrTx } from '../db/client.js';
 import { outbox, registrations } from '../db/schema/index.js';
 import type { Clock } from '../clock.js';
 import type { BulkJob, JobName, JobPayloads, JobQueue } from './jobs.js';
+import { tracingOff, type OpenSpan, type Tracing } from '../modules/tracing/tracing.js';
 
 /** Writes the job into the business transaction; it reaches the queue only after commit. */
 export async function enqueueInTx<N extends JobName>(tx: DbOrTx, clock: Clock, name: N, payload: JobPayloads[N], jobId: string) {
@@ -15,6 +16,7 @@ export async function enqueueInTx<N extends JobName>(tx: DbOrTx, clock: Clock, n
 export const allocateJobId = (registrationId: string, round: number) => (round === 1 ? registrationId : `${registrationId}-r${round}`);
 
 const BATCH = 200;
+const PRODUCER_SPAN = { 'messaging.system': 'bullmq', 'messaging.operation.type': 'send' };
 /** A registration still queued this long after its job was sent has lost its job (Redis lost data). */
 const STALE_QUEUED_MS = 60_000;
 const SWEEP_EVERY_MS = 30_000;
@@ -32,8 +34,9 @@ export interface OutboxRelay {
  * so two relays (two api processes) at worst add the same job twice, which the queue ignores.
  * A failed add (Redis down) leaves the row unsent for the next round.
  */
-export function createOutboxRelay(deps: { db: Db; queue: JobQueue; clock: Clock; logger: Logger; pollMs: number }): OutboxRelay {
+export function createOutboxRelay(deps: { db: Db; queue: JobQueue; clock: Clock; logger: Logger; pollMs: number; tracing?: Tracing }): OutboxRelay {
   const { db, queue, logger } = deps;
+  const tracing = deps.tracing ?? tracingOff;
   let stopped = false;
   let running: Promise<number> | undefined;
   let again = false;
@@ -48,9 +51,20 @@ export function createOutboxRelay(deps: { db: Db; queue: JobQueue; clock: Clock;
       return 0;
     }
     const batch = sql`${outbox.id} = any(${sql.param(rows.map((r) => r.id))}::uuid[])`;
+    // A producer span per traced row, in the trace of the request that wrote it; the job
+    // carries this span on as its parent.
+    const spans: OpenSpan[] = [];
+    const jobs = rows.map((row) => {
+      const payload = row.payload as { traceparent?: string };
+      const span = payload.traceparent ? tracing.start(`${row.jobName} send`, { kind: 'producer', parent: payload.traceparent, attributes: PRODUCER_SPAN }) : undefined;
+      if (span) spans.push(span);
+      return { name: row.jobName as JobName, payload: (span ? { ...payload, traceparent: span.traceparent } : payload) as never, jobId: row.jobId } as BulkJob;
+    });
     try {
-      await queue.addBulk(rows.map((row) => ({ name: row.jobName as JobName, payload: row.payload as never, jobId: row.jobId }) as BulkJob));
+      await queue.addBulk(jobs);
+      for (const s of spans) s.end();
     } catch (err) {
+      for (const s of spans) s.end(true);
       // None of the batch is marked sent; the jobs the queue may have taken before failing are
       // added again next round under the same jobId, which adds nothing.
       await db

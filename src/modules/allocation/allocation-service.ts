@@ -10,6 +10,7 @@ import type { AllocationRepository } from './allocation-repository.js';
 import type { Exclusion } from './engine/index.js';
 import type { LedgerService, LedgerSession } from './ledger-service.js';
 import { periodAt } from './periods.js';
+import { tracingOff, type Tracing } from '../tracing/tracing.js';
 
 export interface AllocationSettings {
   unit: AllocationUnit;
@@ -28,8 +29,13 @@ export function createAllocationService(deps: {
   clock: Clock;
   logger: Logger;
   settings: AllocationSettings;
+  /** The batch statement's span (a child of the job's). */
+  tracing?: Tracing;
+  /** Told, after commit, how many seconds each proposed registration waited since it was queued. */
+  onProposed?: (lagSeconds: number) => void;
 }) {
   const { db, repo, clock, settings } = deps;
+  const tracing = deps.tracing ?? tracingOff;
 
   const unitsOf = (r: RegistrationRow) => (settings.unit === 'persons' ? r.adults + r.children : 1);
   // Period rows are never deleted: once one is seen committed, its insert can be skipped.
@@ -145,10 +151,14 @@ export function createAllocationService(deps: {
       const peek = await repo.roundOf(db, payload.registrationId);
       if (!peek || peek.status !== 'queued' || peek.round !== payload.round) return 'skipped';
       let settled: string[] = [];
+      /** When each proposed registration was queued (its last status change), for the lag metric. */
+      const queuedAt: Date[] = [];
+      let proposedAt = clock.now();
       const outcome = await db.transaction(async (tx) => {
         const reg = await deps.registrations.get(tx, payload.registrationId, { forUpdate: true });
         if (!reg || reg.status !== 'queued' || reg.allocationRound !== payload.round) return 'skipped';
         const now = clock.now();
+        proposedAt = now;
         const period = periodAt(now);
         // This family's refusals change only under its row lock, held already: read them before
         // the ledger lock, so the lock is held for one statement less.
@@ -185,6 +195,7 @@ export function createAllocationService(deps: {
             return 'needs_attention';
           }
           session.take(decision);
+          queuedAt.push(r.updatedAt);
           const allocationId = randomUUID();
           proposals.push({
             allocationId, registrationId: r.id, municipality: decision.code, units: decision.units, keyVersion: decision.keyVersion,
@@ -204,12 +215,17 @@ export function createAllocationService(deps: {
         const result = one(reg, refused);
         for (const o of others) one(o, refusedOf.get(o.id) ?? []);
         if (proposals.length > 0 && !knownPeriods.has(period) && (await repo.ensurePeriod(tx, period))) knownPeriods.add(period);
-        const seq = await repo.writeProposals(tx, { period, now, actorSub: actor.sub, proposals, needsAttention, events, audit: auditRows(actor, audits, now) });
+        const seq = await tracing.inSpan(
+          'allocation batch statement',
+          () => repo.writeProposals(tx, { period, now, actorSub: actor.sub, proposals, needsAttention, events, audit: auditRows(actor, audits, now) }),
+          { attributes: { 'db.system.name': 'postgresql', 'db.collection.name': 'allocations', 'spreiding.batch.proposals': proposals.length, 'spreiding.batch.needs_attention': needsAttention.length } },
+        );
         if (seq !== null) session.booked(seq);
         settled = [reg, ...others].map((r) => roundKey(r.id, r.allocationRound));
         return result;
       });
       rememberSettled(settled);
+      for (const at of queuedAt) deps.onProposed?.((proposedAt.getTime() - at.getTime()) / 1000);
       return outcome;
     },
   };

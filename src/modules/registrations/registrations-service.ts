@@ -13,6 +13,7 @@ import type { Principal } from '../auth/auth-tokens.js';
 import { createActiveCodes } from '../municipalities/active-codes.js';
 import type { MunicipalitiesRepository } from '../municipalities/municipalities-repository.js';
 import { isValidBsn, type PiiCrypto } from '../pii/pii-crypto.js';
+import { tracingOff, type Tracing } from '../tracing/tracing.js';
 import { checkEligibility } from './eligibility.js';
 import { RECEIVER_VISIBLE, visibleTo, type RegistrationRow, type RegistrationsRepository } from './registrations-repository.js';
 import type { CreateRegistration, RegistrationDetailView, RegistrationSummaryView } from './registrations-schemas.js';
@@ -29,6 +30,8 @@ export interface RegistrationsDeps {
   unit: AllocationUnit;
   /** Tells the outbox relay that a commit wrote rows for it. */
   onOutboxWritten: () => void;
+  /** The intake statement's span; its traceparent goes into the allocate job. */
+  tracing?: Tracing;
 }
 
 export function summaryView(r: RegistrationRow): RegistrationSummaryView {
@@ -65,8 +68,11 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
+const INTAKE_SPAN = { 'db.system.name': 'postgresql', 'db.operation.name': 'INSERT', 'db.collection.name': 'registrations' };
+
 export function createRegistrationsService(deps: RegistrationsDeps) {
   const { db, repo, pii, clock } = deps;
+  const tracing = deps.tracing ?? tracingOff;
   const activeCodes = createActiveCodes(db, deps.municipalities);
 
   /** Field rules the schema cannot express; all reported at once. */
@@ -152,26 +158,31 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
     idempotency: { key: string; requestHash: string } | undefined;
   }): Promise<boolean> {
     const { id, body, actor, principal } = r;
-    const job: JobPayloads['allocate'] = { v: 1, registrationId: id, round: 1, ...(actor.traceId ? { traceId: actor.traceId } : {}) };
-    return repo.insertIntake(db, {
-      id,
-      reportingMunicipality: body.reportingMunicipality,
-      reportedOn: body.reportedOn,
-      subgroup: body.subgroup,
-      eligibility: body.eligibility,
-      adults: body.household.adults.length,
-      children: body.household.children.length,
-      needs: body.needs ?? {},
-      networkMunicipalities: body.networkMunicipalities ?? [],
-      excludedMunicipalities: body.excludedMunicipalities ?? [],
-      notesCiphertext: body.notes ? pii.encrypt(body.notes) : null,
-      now: r.now,
-      createdBySub: principal.sub,
-      members: r.members,
-      actor: { sub: actor.sub, role: actor.role, municipality: principal.municipality ?? null, organisation: actor.organisation, traceId: actor.traceId },
-      outbox: { id: randomUUID(), jobId: allocateJobId(id, 1), payload: job },
-      idempotency: r.idempotency,
-    });
+    return tracing.inSpan('registration intake statement', () => {
+      const traceparent = tracing.traceparent();
+      const job: JobPayloads['allocate'] = {
+        v: 1, registrationId: id, round: 1, ...(actor.traceId ? { traceId: actor.traceId } : {}), ...(traceparent ? { traceparent } : {}),
+      };
+      return repo.insertIntake(db, {
+        id,
+        reportingMunicipality: body.reportingMunicipality,
+        reportedOn: body.reportedOn,
+        subgroup: body.subgroup,
+        eligibility: body.eligibility,
+        adults: body.household.adults.length,
+        children: body.household.children.length,
+        needs: body.needs ?? {},
+        networkMunicipalities: body.networkMunicipalities ?? [],
+        excludedMunicipalities: body.excludedMunicipalities ?? [],
+        notesCiphertext: body.notes ? pii.encrypt(body.notes) : null,
+        now: r.now,
+        createdBySub: principal.sub,
+        members: r.members,
+        actor: { sub: actor.sub, role: actor.role, municipality: principal.municipality ?? null, organisation: actor.organisation, traceId: actor.traceId },
+        outbox: { id: randomUUID(), jobId: allocateJobId(id, 1), payload: job },
+        idempotency: r.idempotency,
+      });
+    }, { attributes: INTAKE_SPAN });
   }
 
   return {
