@@ -14,6 +14,12 @@ export type QueueState = (typeof QUEUE_STATES)[number];
 const LAG_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const LOCK_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
 
+/**
+ * Series other modules register (README), named here so the alert rules in deploy/ may use them
+ * before they land.
+ */
+export const SERIES_FROM_OTHER_MODULES = ['spreiding_webhook_deliveries_total', 'spreiding_deadline_signals_open'] as const;
+
 export interface ServiceMetrics {
   /** A job finished (or failed) after `seconds` of running, `waitedSeconds` after it was queued. */
   jobDone(queue: string, job: string, outcome: 'completed' | 'failed', seconds: number, waitedSeconds: number | undefined): void;
