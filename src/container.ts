@@ -21,7 +21,7 @@ import type { ReadinessProbe } from './modules/service/service-routes.js';
 import { createPiiCrypto } from './modules/pii/pii-crypto.js';
 import { createRegistrationsRepository } from './modules/registrations/registrations-repository.js';
 import { createRegistrationsService } from './modules/registrations/registrations-service.js';
-import { createOutboxRelay, type OutboxRelay } from './jobs/outbox.js';
+import { createOutboxRelay, type HandedOutboxRow, type OutboxRelay } from './jobs/outbox.js';
 import { createAllocationRepository } from './modules/allocation/allocation-repository.js';
 import { createAllocationService } from './modules/allocation/allocation-service.js';
 import { createLedgerService } from './modules/allocation/ledger-service.js';
@@ -97,7 +97,7 @@ export async function createContainer({ config, logger, clock = systemClock, rol
   // Only the api process runs a relay; a worker that writes outbox rows leaves them to it (or
   // to its own relay when it runs in the same process).
   let relay: OutboxRelay | undefined;
-  const nudgeRelay = () => relay?.nudge();
+  const nudgeRelay = (rows?: HandedOutboxRow[]) => relay?.nudge(rows);
   const registrationsRepo = createRegistrationsRepository();
   const registrations = createRegistrationsService({
     db,

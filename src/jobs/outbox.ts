@@ -21,18 +21,39 @@ const PRODUCER_SPAN = { 'messaging.system': 'bullmq', 'messaging.operation.type'
 const STALE_QUEUED_MS = 60_000;
 const SWEEP_EVERY_MS = 30_000;
 
+/** An outbox row its writer hands to the relay right after commit (see OutboxRelay.nudge). */
+export interface HandedOutboxRow {
+  id: string;
+  jobName: string;
+  jobId: string;
+  payload: unknown;
+}
+
 export interface OutboxRelay {
-  /** Run soon (after a commit that wrote outbox rows). */
-  nudge(): void;
+  /**
+   * Run soon (after a commit that wrote outbox rows). With `rows` (the rows just committed),
+   * those are sent as they are, without reading the table; without, the table is read.
+   */
+  nudge(rows?: HandedOutboxRow[]): void;
   /** Send everything unsent now; resolves with the number sent. */
   drain(): Promise<number>;
   stop(): Promise<void>;
 }
 
 /**
- * Moves outbox rows to the queue. Rows are read without a lock and sent with their fixed jobId,
- * so two relays (two api processes) at worst add the same job twice, which the queue ignores.
- * A failed add (Redis down) leaves the row unsent for the next round.
+ * A row handed to its process's relay is normally sent within milliseconds; the polls of every
+ * relay leave it alone this long, so several api processes do not each send (and mark) every
+ * row. Rows whose writer died or whose send failed (Redis down) are polled after it.
+ */
+const HANDOFF_GRACE_MS = 2_000;
+
+/**
+ * Moves outbox rows to the queue. The writer of a row hands it to its own relay after commit,
+ * which sends it without reading the table (one add and one UPDATE per batch); a poll every
+ * `pollMs` picks up rows older than HANDOFF_GRACE_MS (written by a worker, by a process that
+ * died, or not sent because Redis was down). Rows are read without a lock and sent with their
+ * fixed jobId, so two relays at worst add the same job twice, which the queue ignores. A failed
+ * add leaves the row unsent for a later poll.
  */
 export function createOutboxRelay(deps: { db: Db; queue: JobQueue; clock: Clock; logger: Logger; pollMs: number; tracing?: Tracing }): OutboxRelay {
   const { db, queue, logger } = deps;
@@ -42,14 +63,25 @@ export function createOutboxRelay(deps: { db: Db; queue: JobQueue; clock: Clock;
   let again = false;
   let lastSweep = 0;
   let failing = false;
+  /** Rows handed over after commit, not yet sent. */
+  const handed: HandedOutboxRow[] = [];
+  /** The table is read on the next round: all unsent rows (true), or only those past the grace. */
+  let poll: 'all' | 'stale' | undefined = 'stale';
 
-  /** One batch: one SELECT, one bulk add to the queue, one UPDATE marking the batch sent. */
-  async function sendBatch(): Promise<number> {
-    const rows = await db.select().from(outbox).where(isNull(outbox.sentAt)).orderBy(asc(outbox.createdAt)).limit(BATCH);
+  /** Unsent rows, oldest first: one SELECT, then sendRows. */
+  async function pollBatch(which: 'all' | 'stale'): Promise<number> {
+    const unsent = isNull(outbox.sentAt);
+    const where = which === 'all' ? unsent : and(unsent, sql`${outbox.createdAt} < ${new Date(deps.clock.now().getTime() - HANDOFF_GRACE_MS).toISOString()}`);
+    const rows = await db.select().from(outbox).where(where).orderBy(asc(outbox.createdAt)).limit(BATCH);
     if (rows.length === 0) {
       failing = false;
       return 0;
     }
+    return (await sendRows(rows)) + (rows.length === BATCH ? await pollBatch(which) : 0);
+  }
+
+  /** One batch: one bulk add to the queue, one UPDATE marking the batch sent. */
+  async function sendRows(rows: HandedOutboxRow[]): Promise<number> {
     const batch = sql`${outbox.id} = any(${sql.param(rows.map((r) => r.id))}::uuid[])`;
     // A producer span per traced row, in the trace of the request that wrote it; the job
     // carries this span on as its parent.
@@ -78,7 +110,7 @@ export function createOutboxRelay(deps: { db: Db; queue: JobQueue; clock: Clock;
     await db.update(outbox).set({ sentAt: deps.clock.now() }).where(batch);
     if (failing) logger.info('outbox relay: queue reachable again');
     failing = false;
-    return rows.length + (rows.length === BATCH ? await sendBatch() : 0);
+    return rows.length;
   }
 
   /**
@@ -98,7 +130,7 @@ export function createOutboxRelay(deps: { db: Db; queue: JobQueue; clock: Clock;
     if (stale.length > 0) logger.info({ count: stale.length }, 'outbox relay: re-sent jobs of registrations still queued');
   }
 
-  const drain = (): Promise<number> => {
+  const run = (): Promise<number> => {
     if (running) {
       again = true;
       return running;
@@ -108,7 +140,10 @@ export function createOutboxRelay(deps: { db: Db; queue: JobQueue; clock: Clock;
       try {
         do {
           again = false;
-          total += await sendBatch();
+          while (handed.length > 0 && !stopped) total += await sendRows(handed.splice(0, BATCH));
+          const which = poll;
+          poll = undefined;
+          if (which) total += await pollBatch(which);
         } while (again && !stopped);
         if (!failing && Date.now() - lastSweep > SWEEP_EVERY_MS) {
           lastSweep = Date.now();
@@ -124,12 +159,23 @@ export function createOutboxRelay(deps: { db: Db; queue: JobQueue; clock: Clock;
     return running;
   };
 
-  const timer = setInterval(() => void drain(), deps.pollMs);
+  const timer = setInterval(() => {
+    poll ??= 'stale';
+    void run();
+  }, deps.pollMs);
   timer.unref();
 
   return {
-    nudge: () => void drain(),
-    drain,
+    nudge(rows) {
+      if (rows) handed.push(...rows);
+      else poll = 'all';
+      void run();
+    },
+    drain() {
+      // A round already running goes round once more, reading the table then.
+      poll = 'all';
+      return run();
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);
