@@ -15,7 +15,7 @@
  * In the same run, the floor on the same machine: a bare fastify route validating the same body
  * and inserting one row (bench/lib/bare-insert-server.ts, measured before and after), and a bare
  * BullMQ job that updates one row under SELECT … FOR UPDATE (bench/lib/bare-job-worker.ts, N
- * processes). Targets: intake ≥ ½ bare insert; proposals ≥ ½ bare job; at 100/s offered, proposal
+ * processes). Targets: proposals ≥ ½ bare job (intake has its own floor: bench/intake-bench.ts); at 100/s offered, proposal
  * lag p99 < 250 ms; RSS of every process flat over the soak (api and 2 workers at a moderate
  * rate for --soak-seconds).
  *
@@ -559,7 +559,8 @@ function report(o: { started: Date; commit: string; machine: string; load: [numb
   lines.push('');
   lines.push('| Target | Figure | Verdict |');
   lines.push('| --- | --- | --- |');
-  lines.push(`| Intake ≥ ½ bare insert | ${f0(intake)} / ${f0(bareInsertPerSec)} = ${intakeRatio.toFixed(2)} (median over the worker counts) | ${verdict(intakeRatio >= TARGET_RATIO)} |`);
+  // Issue 16 moved the intake target to a floor that does the same work (bench/intake-bench.ts).
+  lines.push(`| Intake / bare insert (one row; a reference, the intake target is in "Intake against its floor") | ${f0(intake)} / ${f0(bareInsertPerSec)} = ${intakeRatio.toFixed(2)} (median over the worker counts) | – |`);
   for (const r of o.rows) {
     const ratio = r.drain.perSec / r.bareJobPerSec;
     lines.push(`| Proposals ≥ ½ bare job, ${r.workers} worker(s) | ${f0(r.drain.perSec)} / ${f0(r.bareJobPerSec)} = ${ratio.toFixed(2)} | ${verdict(ratio >= TARGET_RATIO)} |`);
