@@ -6,7 +6,9 @@
 //   3. Remove the old key from PII_ENCRYPTION_PREVIOUS_KEYS and redeploy.
 //
 // Every column named *_ciphertext is rotated, found in the catalogue, so a new encrypted column
-// cannot be forgotten. Rows are re-encrypted in batches, one transaction per batch, each row locked
+// cannot be forgotten. Each value is bound to its table, column and row id (the binding is what the
+// service uses too), and values of the older unbound format (v1) are rewritten bound: after an
+// upgrade that introduced the binding, run this once before the service reads personal data. Rows are re-encrypted in batches, one transaction per batch, each row locked
 // (FOR UPDATE) so a concurrent update by the API is neither lost nor overwritten. At the end the
 // script counts what is still under another key; anything left (an api process still encrypting
 // with the old key) makes it exit 1.
@@ -19,7 +21,7 @@
 import { sql } from 'drizzle-orm';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createDatabase, type Db } from '../src/db/client.js';
-import { createPiiCrypto, type PiiCrypto } from '../src/modules/pii/pii-crypto.js';
+import { bound, CIPHERTEXT_VERSION, createPiiCrypto, type CipherBinding, type PiiCrypto } from '../src/modules/pii/pii-crypto.js';
 
 const DEFAULT_BATCH = 500;
 
@@ -82,7 +84,7 @@ async function ciphertextColumns(db: Db): Promise<Column[]> {
   });
 }
 
-const prefixOf = (pii: PiiCrypto) => `v1.${pii.currentKeyId}.`;
+const prefixOf = (pii: PiiCrypto) => `${CIPHERTEXT_VERSION}.${pii.currentKeyId}.`;
 
 async function countStale(db: Db, c: Column, prefix: string): Promise<number> {
   const [row] = rows<{ n: number }>(
@@ -111,7 +113,9 @@ async function rotateColumn(db: Db, pii: PiiCrypto, c: Column, batchSize: number
       );
       for (const r of picked) {
         // Decrypts with whichever configured key wrote it; fails loudly on a key that is not configured.
-        const fresh = pii.encrypt(pii.decrypt(r.value));
+        const at: CipherBinding = { table: c.table, column: c.column, rowId: r.id };
+        const plain = r.value.startsWith(`${CIPHERTEXT_VERSION}.`) ? pii.decrypt(r.value, at) : pii.decryptUnbound(r.value);
+        const fresh = pii.encrypt(plain, at);
         await tx.execute(sql`update ${table} set ${column} = ${fresh} where id = ${r.id}::${sql.raw(c.idType === 'uuid' ? 'uuid' : 'bigint')}`);
       }
       return picked;
@@ -142,7 +146,7 @@ async function rotateHmac(db: Db, pii: PiiCrypto, batchSize: number, dryRun: boo
           order by id limit ${batchSize} for update`),
       );
       for (const m of picked) {
-        const fresh = pii.hmacBsn(pii.decrypt(m.bsn_ciphertext));
+        const fresh = pii.hmacBsn(pii.decrypt(m.bsn_ciphertext, bound('household_members.bsn_ciphertext', m.id)));
         if (fresh === m.bsn_hmac) continue;
         counts.rehashed++;
         if (dryRun) continue;

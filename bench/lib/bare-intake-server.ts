@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { createDatabase } from '../../src/db/client.js';
-import { createPiiCrypto } from '../../src/modules/pii/pii-crypto.js';
+import { bound, createPiiCrypto } from '../../src/modules/pii/pii-crypto.js';
 import { createRegistrationsRepository } from '../../src/modules/registrations/registrations-repository.js';
 import type { CreateRegistration } from '../../src/modules/registrations/registrations-schemas.js';
 import { TEST_HMAC_KEY, TEST_PII_KEY } from '../../test/support/harness.js';
@@ -17,8 +17,14 @@ import { TEST_HMAC_KEY, TEST_PII_KEY } from '../../test/support/harness.js';
 const database = await createDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: '/nonexistent', poolMax: Number(process.env.DATABASE_POOL_MAX ?? 10) });
 const repo = createRegistrationsRepository();
 const pii = createPiiCrypto({ encryptionKey: Buffer.from(TEST_PII_KEY, 'base64'), previousEncryptionKeys: [], hmacKey: Buffer.from(TEST_HMAC_KEY, 'base64') });
-// Ciphertexts of the same length as the real ones, made once.
-const encrypted = { bsn: pii.encrypt('123456782'), name: pii.encrypt('Maria Martina'), notes: pii.encrypt('Moeder werkt als verpleegkundige.') };
+// Ciphertexts of the same length as the real ones, made once (bound to a row of their own: the
+// floor never reads them back).
+const once = randomUUID();
+const encrypted = {
+  bsn: pii.encrypt('123456782', bound('household_members.bsn_ciphertext', once)),
+  name: pii.encrypt('Maria Martina', bound('household_members.name_ciphertext', once)),
+  notes: pii.encrypt('Moeder werkt als verpleegkundige.', bound('registrations.notes_ciphertext', once)),
+};
 const actor = { sub: 'bench:bare-intake', role: 'municipality', municipality: 'GM0363', organisation: 'GM0363', traceId: '0af7651916cd43dd8448eb211c80319c' };
 
 const app = Fastify({ logger: false });
@@ -29,7 +35,7 @@ app.post('/bare-intake', async (req, reply) => {
   const members = [
     ...body.household.adults.map((p, i) => ({ role: 'adult' as const, position: i, p })),
     ...body.household.children.map((p, i) => ({ role: 'child' as const, position: i, p })),
-  ].map((m) => ({ role: m.role, position: m.position, bsn_hmac: m.p.bsn, bsn_ciphertext: encrypted.bsn, name_ciphertext: encrypted.name, birth_date: m.p.birthDate }));
+  ].map((m) => ({ id: randomUUID(), role: m.role, position: m.position, bsn_hmac: m.p.bsn, bsn_ciphertext: encrypted.bsn, name_ciphertext: encrypted.name, birth_date: m.p.birthDate }));
   await repo.insertIntake(database.db, {
     id,
     reportingMunicipality: body.reportingMunicipality,

@@ -104,3 +104,11 @@ export function button(text: Child, attrs: Attrs & { appearance?: 'primary' | 's
 export function link(href: string, text: Child, attrs: Attrs = {}) {
   return h('a', { ...attrs, href, class: `utrecht-link utrecht-link--html-a${attrs.class ? ` ${String(attrs.class)}` : ''}` }, text);
 }
+
+/**
+ * Attributes of a box around a table that may scroll sideways on a narrow screen: a scrollable
+ * region must be reachable by keyboard (WCAG 2.1.1) and, being focusable, needs a name.
+ */
+export function scrollRegion(label: string, extraClass = ''): Attrs {
+  return { class: `utrecht-table-container ${extraClass}`.trim(), tabindex: '0', role: 'region', 'aria-label': label };
+}

@@ -2,7 +2,7 @@
 // searchable), a chart per province with a table alternative, and the two reports as CSV.
 import { ApiProblem, getJson } from './api';
 import { bar, divergingBar } from './bars';
-import { add, alertBox, button, h, heading, paragraph, replaceChildren, s, uid, type Child } from './dom';
+import { add, alertBox, button, h, heading, paragraph, replaceChildren, scrollRegion, s, uid, type Child } from './dom';
 import { downloadCsv } from './download';
 import { int, num2, periodLabel, periodOf, previousPeriod, share, signed, signedShare, todayInAmsterdam, toNumber } from './format';
 import { selectField, textField } from './forms';
@@ -213,7 +213,7 @@ function provinceChart(sums: ProvinceSum[], period: string) {
     heading(2, 'Per provincie', { id: 'provincie-kop' }),
     paragraph('De som van aanspraak, toegewezen gezinnen en saldo van de gemeenten in elke provincie.'),
     h('figure', { class: 'chart__figure' }, svg),
-    h('details', { class: 'fold' }, h('summary', null, 'Toon de grafiek als tabel'), h('div', { class: 'utrecht-table-container' }, table)),
+    h('details', { class: 'fold' }, h('summary', null, 'Toon de grafiek als tabel'), h('div', scrollRegion('De grafiek als tabel'), table)),
   );
 }
 
@@ -296,7 +296,7 @@ function municipalityTable(rows: BalanceRow[], period: string) {
     count,
     h(
       'div',
-      { class: 'utrecht-table-container balances__scroll' },
+      scrollRegion('Saldo per gemeente', 'balances__scroll'),
       h(
         'table',
         { class: 'utrecht-table utrecht-table--html-table balances__table' },

@@ -3,7 +3,7 @@
 import { ApiProblem, getJson, postJson } from './api';
 import { bar, divergingBar } from './bars';
 import { confirmDialog } from './confirm';
-import { add, alertBox, button, dataList, h, heading, link, paragraph, replaceChildren, srOnly, uid, type Child } from './dom';
+import { add, alertBox, button, dataList, h, heading, link, paragraph, replaceChildren, scrollRegion, srOnly, uid, type Child } from './dom';
 import { agesText, householdText, needsText, networkText, statusBadge } from './family';
 import { date, days, int, listNl, num, num2, periodLabel, plural, share, signedShare, timestamp } from './format';
 import { selectField, textArea, textField } from './forms';
@@ -95,7 +95,7 @@ function candidatesFigure(e: Explanation) {
     h('figcaption', { id: captionId, class: 'candidates__caption' }, 'De gekozen gemeente en de volgende kandidaten, in de volgorde van de regel'),
     h(
       'div',
-      { class: 'utrecht-table-container' },
+      scrollRegion('Kandidaten'),
       h(
         'table',
         { class: 'utrecht-table utrecht-table--html-table candidates__table', 'aria-describedby': `${captionId}-uitleg` },

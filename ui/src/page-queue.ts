@@ -1,7 +1,7 @@
 // The review queue: every proposal waiting for a decision, oldest first, with the family's
 // summary and filters. Filters live in the query string, so a filtered view can be bookmarked.
 import { getAll } from './api';
-import { add, alertBox, button, h, heading, paragraph, replaceChildren, srOnly, type Child } from './dom';
+import { add, alertBox, button, h, heading, paragraph, replaceChildren, scrollRegion, srOnly, type Child } from './dom';
 import { agesText, householdText, needsText, networkText } from './family';
 import { date, days, int } from './format';
 import { selectField, textField } from './forms';
@@ -194,7 +194,7 @@ export async function renderQueue(ctx: PageContext): Promise<void> {
     count,
     total > items.length ? alertBox('warning', [paragraph(`Alleen de oudste ${int(items.length)} van ${int(total)} voorstellen worden getoond.`)]) : null,
     empty,
-    h('div', { class: 'utrecht-table-container queue__scroll' }, table),
+    h('div', scrollRegion('Voorstellen', 'queue__scroll'), table),
   );
   apply();
 }

@@ -1,7 +1,7 @@
 // A registration: where it stands, what happened to it (the history, with actor and reason),
 // the emergency shelter with nights and costs, and the outcome.
 import { getJson } from './api';
-import { add, alertBox, dataList, h, heading, link, paragraph, replaceChildren, srOnly, type Child } from './dom';
+import { add, alertBox, dataList, h, heading, link, paragraph, replaceChildren, scrollRegion, srOnly, type Child } from './dom';
 import { householdText, networkText, statusBadge } from './family';
 import { date, euros, int, listNl, plural, timestamp, todayInAmsterdam } from './format';
 import { historyAction, needsList, outcome, registrationStatus, role, shelterType, subgroup } from './labels';
@@ -57,7 +57,7 @@ function shelterTable(page: ShelterStayPage) {
   const headers = ['Soort opvang', 'Gemeente', 'Van', 'Tot', 'Nachten', 'Per nacht', 'Kosten'];
   return h(
     'div',
-    { class: 'utrecht-table-container' },
+    scrollRegion('Verblijven in de noodopvang'),
     h(
       'table',
       { class: 'utrecht-table utrecht-table--html-table' },

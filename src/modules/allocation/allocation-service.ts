@@ -87,6 +87,8 @@ export function createAllocationService(deps: {
     reg: RegistrationRow,
     decision: Parameters<LedgerSession['book']>[0],
     opts: {
+      /** The allocation's id when the caller needs it beforehand (e.g. to bind an encrypted reason to it). */
+      id?: string;
       kind: 'engine' | 'override';
       status: 'proposed' | 'approved';
       period: string;
@@ -97,7 +99,7 @@ export function createAllocationService(deps: {
       registrationPatch?: Parameters<RegistrationsRepository['update']>[2];
     },
   ): Promise<string> {
-    const allocationId = randomUUID();
+    const allocationId = opts.id ?? randomUUID();
     const now = clock.now();
     if (!knownPeriods.has(opts.period) && (await repo.ensurePeriod(tx, opts.period))) knownPeriods.add(opts.period);
     await session.book(decision, { period: opts.period, registrationId: reg.id, allocationId });

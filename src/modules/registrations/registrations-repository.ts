@@ -43,7 +43,7 @@ export function createRegistrationsRepository() {
         id: string; reportingMunicipality: string; reportedOn: string; subgroup: string; eligibility: unknown; adults: number; children: number;
         needs: unknown; networkMunicipalities: string[]; excludedMunicipalities: string[]; notesCiphertext: string | null; now: Date;
         createdBySub: string;
-        members: Array<{ role: 'adult' | 'child'; position: number; bsn_hmac: string; bsn_ciphertext: string; name_ciphertext: string; birth_date: string }>;
+        members: Array<{ id: string; role: 'adult' | 'child'; position: number; bsn_hmac: string; bsn_ciphertext: string; name_ciphertext: string; birth_date: string }>;
         actor: { sub: string; role: string; municipality: string | null; organisation: string | null; traceId: string | null };
         outbox: { id: string; jobId: string; payload: unknown };
         idempotency: { key: string; requestHash: string } | undefined;
@@ -88,6 +88,13 @@ export function createRegistrationsRepository() {
 
     async update(tx: DbOrTx, id: string, patch: Partial<NewRegistrationRow>) {
       await tx.update(registrations).set(patch).where(eq(registrations.id, id));
+    },
+
+    /** The id the next history event will get, for binding its encrypted reason to it. */
+    async nextEventId(tx: DbOrTx): Promise<number> {
+      const result = await tx.execute(sql`select nextval(pg_get_serial_sequence('registration_events', 'id'))::bigint as id`);
+      const [row] = (result as unknown as { rows: { id: string | number }[] }).rows;
+      return Number(row!.id);
     },
 
     async addEvent(tx: DbOrTx, row: typeof registrationEvents.$inferInsert) {
@@ -147,10 +154,10 @@ with ${withKey ? `ik as (
   returning id
 ), m as (
   select * from jsonb_to_recordset($14::jsonb)
-    as m("role" text, "position" smallint, bsn_hmac text, bsn_ciphertext text, name_ciphertext text, birth_date date)
+    as m(id uuid, "role" text, "position" smallint, bsn_hmac text, bsn_ciphertext text, name_ciphertext text, birth_date date)
 ), members as (
-  insert into household_members (registration_id, role, position, bsn_hmac, bsn_ciphertext, name_ciphertext, birth_date)
-  select reg.id, m."role", m."position", m.bsn_hmac, m.bsn_ciphertext, m.name_ciphertext, m.birth_date from reg, m
+  insert into household_members (id, registration_id, role, position, bsn_hmac, bsn_ciphertext, name_ciphertext, birth_date)
+  select m.id, reg.id, m."role", m."position", m.bsn_hmac, m.bsn_ciphertext, m.name_ciphertext, m.birth_date from reg, m
 ), claims as (
   insert into active_bsn_claims (bsn_hmac, registration_id)
   select m.bsn_hmac, reg.id from reg, m

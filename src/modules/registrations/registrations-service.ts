@@ -12,7 +12,7 @@ import type { Actor, AuditService } from '../audit/audit-service.js';
 import type { Principal } from '../auth/auth-tokens.js';
 import { createActiveCodes } from '../municipalities/active-codes.js';
 import type { MunicipalitiesRepository } from '../municipalities/municipalities-repository.js';
-import { isValidBsn, type PiiCrypto } from '../pii/pii-crypto.js';
+import { bound, isValidBsn, type PiiCrypto } from '../pii/pii-crypto.js';
 import { tracingOff, type Tracing } from '../tracing/tracing.js';
 import { checkEligibility } from './eligibility.js';
 import { RECEIVER_VISIBLE, visibleTo, type RegistrationRow, type RegistrationsRepository } from './registrations-repository.js';
@@ -154,7 +154,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
     body: CreateRegistration;
     principal: Principal;
     actor: Actor;
-    members: Array<{ role: 'adult' | 'child'; position: number; bsn_hmac: string; bsn_ciphertext: string; name_ciphertext: string; birth_date: string }>;
+    members: Array<{ id: string; role: 'adult' | 'child'; position: number; bsn_hmac: string; bsn_ciphertext: string; name_ciphertext: string; birth_date: string }>;
     idempotency: { key: string; requestHash: string } | undefined;
   }): Promise<HandedOutboxRow | undefined> {
     const { id, body, actor, principal } = r;
@@ -175,7 +175,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
         needs: body.needs ?? {},
         networkMunicipalities: body.networkMunicipalities ?? [],
         excludedMunicipalities: body.excludedMunicipalities ?? [],
-        notesCiphertext: body.notes ? pii.encrypt(body.notes) : null,
+        notesCiphertext: body.notes ? pii.encrypt(body.notes, bound('registrations.notes_ciphertext', id)) : null,
         now: r.now,
         createdBySub: principal.sub,
         members: r.members,
@@ -226,14 +226,18 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
           body,
           principal,
           actor,
-          members: members.map((m, k) => ({
-            role: m.role,
-            position: m.i,
-            bsn_hmac: hmacs[k]!,
-            bsn_ciphertext: pii.encrypt(m.p.bsn),
-            name_ciphertext: pii.encrypt(m.p.name),
-            birth_date: m.p.birthDate,
-          })),
+          members: members.map((m, k) => {
+            const memberId = randomUUID();
+            return {
+              id: memberId,
+              role: m.role,
+              position: m.i,
+              bsn_hmac: hmacs[k]!,
+              bsn_ciphertext: pii.encrypt(m.p.bsn, bound('household_members.bsn_ciphertext', memberId)),
+              name_ciphertext: pii.encrypt(m.p.name, bound('household_members.name_ciphertext', memberId)),
+              birth_date: m.p.birthDate,
+            };
+          }),
           idempotency: idempotencyKey ? { key: idempotencyKey, requestHash: requestHash! } : undefined,
         });
       } catch (err) {
@@ -291,7 +295,11 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       const row = await this.visible(db, principal, id);
       const [members, activeAllocationId] = await Promise.all([repo.members(db, id), repo.activeAllocationId(db, id)]);
       await deps.audit.record(db, actor, { action: 'registration.read_personal_data', resourceType: 'registration', resourceId: id, registrationId: id });
-      const person = (m: (typeof members)[number]) => ({ bsn: pii.decrypt(m.bsnCiphertext), name: pii.decrypt(m.nameCiphertext), birthDate: m.birthDate });
+      const person = (m: (typeof members)[number]) => ({
+        bsn: pii.decrypt(m.bsnCiphertext, bound('household_members.bsn_ciphertext', m.id)),
+        name: pii.decrypt(m.nameCiphertext, bound('household_members.name_ciphertext', m.id)),
+        birthDate: m.birthDate,
+      });
       return {
         ...summaryView(row),
         eligibility: row.eligibility as RegistrationDetailView['eligibility'],
@@ -299,7 +307,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
         networkMunicipalities: row.networkMunicipalities,
         excludedMunicipalities: row.excludedMunicipalities,
         needs: row.needs as RegistrationDetailView['needs'],
-        notes: row.notesCiphertext ? pii.decrypt(row.notesCiphertext) : null,
+        notes: row.notesCiphertext ? pii.decrypt(row.notesCiphertext, bound('registrations.notes_ciphertext', row.id)) : null,
         activeAllocationId,
         transferredOn: row.transferredOn,
         ...(principal.role === 'coordinator' ? { duplicateAttempts: await this.duplicateAttempts(id) } : {}),
@@ -319,7 +327,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
           allocationId: e.allocationId,
           municipality: e.municipality,
           actor: { sub: e.actorSub, role: e.actorRole, municipality: e.actorMunicipality },
-          reason: e.reasonCiphertext ? pii.decrypt(e.reasonCiphertext) : null,
+          reason: e.reasonCiphertext ? pii.decrypt(e.reasonCiphertext, bound('registration_events.reason_ciphertext', e.id)) : null,
         })),
       };
     },

@@ -1,4 +1,5 @@
 // Every transition of a registration after intake (DESIGN §4), with its ledger effect (§5).
+import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.js';
 import { allocations, householdMembers, registrations, type AllocationStatus, type RegistrationStatus } from '../../db/schema/index.js';
@@ -12,7 +13,7 @@ import type { AllocationService } from '../allocation/allocation-service.js';
 import type { LedgerService } from '../allocation/ledger-service.js';
 import { periodAt } from '../allocation/periods.js';
 import type { MunicipalitiesRepository } from '../municipalities/municipalities-repository.js';
-import type { PiiCrypto } from '../pii/pii-crypto.js';
+import { bound, type PiiCrypto } from '../pii/pii-crypto.js';
 import type { RegistrationRow, RegistrationsRepository } from '../registrations/registrations-repository.js';
 import { canSee, summaryView } from '../registrations/registrations-service.js';
 import { isMinorOn } from '../registrations/eligibility.js';
@@ -64,7 +65,10 @@ export function createReviewService(deps: ReviewDeps) {
   ) {
     const now = clock.now();
     await deps.registrations.update(tx, reg.id, { status: to, updatedAt: now, ...opts.patch });
+    // A reason is bound to its event row, so the row's id is taken before the insert.
+    const eventId = opts.reason ? await deps.registrations.nextEventId(tx) : undefined;
     await deps.registrations.addEvent(tx, {
+      ...(eventId !== undefined ? { id: eventId } : {}),
       registrationId: reg.id,
       action,
       fromStatus: reg.status,
@@ -74,7 +78,7 @@ export function createReviewService(deps: ReviewDeps) {
       actorSub: actor.sub,
       actorRole: actor.role,
       actorMunicipality: principal?.municipality ?? null,
-      reasonCiphertext: opts.reason ? pii.encrypt(opts.reason) : null,
+      reasonCiphertext: opts.reason && eventId !== undefined ? pii.encrypt(opts.reason, bound('registration_events.reason_ciphertext', eventId)) : null,
       at: now,
     });
     await deps.audit.record(tx, actor, { action: `registration.${action}`, resourceType: 'registration', resourceId: reg.id, registrationId: reg.id });
@@ -92,7 +96,7 @@ export function createReviewService(deps: ReviewDeps) {
     });
     const counter = alloc.status === 'proposed' ? 'proposed' : 'approved';
     await repo.addCounters(tx, alloc.period, alloc.municipality, { [counter]: -alloc.units });
-    await repo.setAllocationStatus(tx, alloc.id, newStatus, { decidedAt: now, decidedBySub: actor.sub, reasonCiphertext: reason ? pii.encrypt(reason) : null });
+    await repo.setAllocationStatus(tx, alloc.id, newStatus, { decidedAt: now, decidedBySub: actor.sub, reasonCiphertext: reason ? pii.encrypt(reason, bound('allocations.reason_ciphertext', alloc.id)) : null });
   }
 
   function requeue(tx: Tx, reg: RegistrationRow, actor: Actor) {
@@ -168,7 +172,7 @@ export function createReviewService(deps: ReviewDeps) {
       period: a.period,
       createdAt: a.createdAt.toISOString(),
       decidedAt: a.decidedAt?.toISOString() ?? null,
-      reason: showReason && a.reasonCiphertext ? pii.decrypt(a.reasonCiphertext) : null,
+      reason: showReason && a.reasonCiphertext ? pii.decrypt(a.reasonCiphertext, bound('allocations.reason_ciphertext', a.id)) : null,
       explanation: a.explanation as Static<typeof ExplanationSchema>,
       family: {
         reportingMunicipality: reg.reportingMunicipality,
@@ -301,12 +305,14 @@ export function createReviewService(deps: ReviewDeps) {
         const units = deps.allocation.unitsOf(reg);
         const decision = session.engine.override({ code: municipality, units, accrue: reg.accruedKeyVersion === null });
         const now = clock.now();
-        const allocationId = await deps.allocation.bookAllocation(tx, session, reg, decision, {
+        const allocationId = randomUUID();
+        await deps.allocation.bookAllocation(tx, session, reg, decision, {
+          id: allocationId,
           kind: 'override',
           status: 'approved',
           period: periodAt(now),
           actor,
-          reasonCiphertext: pii.encrypt(reason),
+          reasonCiphertext: pii.encrypt(reason, bound('allocations.reason_ciphertext', allocationId)),
           explanation: { ...decision.explanation, override: { by: actor.sub, replaced: active?.municipality ?? null } },
         });
         await move(tx, actor, principal, reg, 'approved', 'overridden', {

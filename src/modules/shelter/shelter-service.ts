@@ -6,7 +6,7 @@ import { amsterdamDate, type Clock } from '../../clock.js';
 import { AppError, illegalTransition, notFound, type FieldError } from '../../http/errors.js';
 import type { Actor, AuditService } from '../audit/audit-service.js';
 import type { Principal } from '../auth/auth-tokens.js';
-import type { PiiCrypto } from '../pii/pii-crypto.js';
+import { bound, type PiiCrypto } from '../pii/pii-crypto.js';
 import type { RegistrationRow, RegistrationsRepository } from '../registrations/registrations-repository.js';
 import { canSee } from '../registrations/registrations-service.js';
 import type { ShelterRepository, ShelterStayRow, ShelterStayWithNights } from './shelter-repository.js';
@@ -43,7 +43,7 @@ export function createShelterService(deps: ShelterDeps) {
     startDate: stay.startDate,
     endDate: stay.endDate,
     nightlyCostCents: stay.nightlyCostCents,
-    location: stay.locationCiphertext ? pii.decrypt(stay.locationCiphertext) : null,
+    location: stay.locationCiphertext ? pii.decrypt(stay.locationCiphertext, bound('shelter_stays.location_ciphertext', stay.id)) : null,
     closedAutomatically: stay.closedAutomatically,
     nights,
     costCents,
@@ -112,7 +112,7 @@ export function createShelterService(deps: ShelterDeps) {
           startDate: body.startDate,
           endDate: end,
           nightlyCostCents: body.nightlyCostCents,
-          locationCiphertext: body.location ? pii.encrypt(body.location) : null,
+          locationCiphertext: body.location ? pii.encrypt(body.location, bound('shelter_stays.location_ciphertext', id)) : null,
           closedAutomatically: false,
           createdAt: now,
           updatedAt: now,
@@ -144,7 +144,7 @@ export function createShelterService(deps: ShelterDeps) {
         await repo.update(tx, stay.id, {
           ...(patch.type !== undefined ? { type: patch.type } : {}),
           ...(patch.nightlyCostCents !== undefined ? { nightlyCostCents: patch.nightlyCostCents } : {}),
-          ...(patch.location !== undefined ? { locationCiphertext: patch.location === null ? null : pii.encrypt(patch.location) } : {}),
+          ...(patch.location !== undefined ? { locationCiphertext: patch.location === null ? null : pii.encrypt(patch.location, bound('shelter_stays.location_ciphertext', stay.id)) } : {}),
           // An end date set by hand is no longer the automatic one.
           ...(endChanges ? { endDate: end, closedAutomatically: false } : {}),
           updatedAt: now,

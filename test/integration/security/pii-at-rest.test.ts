@@ -2,7 +2,7 @@
 // shelter location in plaintext, and scripts/rotate-keys.ts moves every ciphertext to a new key
 // (after which the old key is no longer needed) and, with --hmac, every BSN hash to a new HMAC key.
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +167,69 @@ describe('a dump of the database', () => {
     expect(counts['shelter_stays.location_ciphertext']!.total).toBe(1);
     expect(counts['allocations.reason_ciphertext']!.total).toBeGreaterThanOrEqual(3);
     expect(counts['registration_events.reason_ciphertext']!.total).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('ciphertexts bound to their row and field (hostile review, finding 9)', () => {
+  const member = async (registrationId: string, role: 'adult' | 'child', position: number) =>
+    (await db.query<{ id: string; bsn_ciphertext: string; name_ciphertext: string }>(
+      'select id, bsn_ciphertext, name_ciphertext from household_members where registration_id = $1 and role = $2 and position = $3',
+      [registrationId, role, position],
+    )).rows[0]!;
+
+  it('a ciphertext copied into another row or field does not decrypt there: the read fails, revealing nothing', async () => {
+    const [f1, , f3] = families;
+    const victim = await member(f3!.id, 'adult', 0);
+    const source = await member(f1!.id, 'adult', 0);
+    const headers = await t.auth('coordinator');
+    const swaps: Array<[string, string, string]> = [
+      ['another family\'s BSN into this row', 'bsn_ciphertext', source.bsn_ciphertext],
+      ['this row\'s own BSN into its name field', 'name_ciphertext', victim.bsn_ciphertext],
+      ['a child\'s name of the same family', 'name_ciphertext', (await member(f3!.id, 'child', 0)).name_ciphertext],
+    ];
+    try {
+      for (const [what, column, value] of swaps) {
+        await db.query(`update household_members set ${column} = $1 where id = $2`, [value, victim.id]);
+        const res = await t.app.inject({ url: `/api/v1/registrations/${f3!.id}`, headers });
+        expect(res.statusCode, what).toBe(500);
+        expect(res.headers['content-type'], what).toMatch(/^application\/problem\+json/);
+        const shown = secrets.filter((x) => res.body.toLowerCase().includes(x.toLowerCase()));
+        expect(shown, what).toEqual([]);
+        await db.query('update household_members set bsn_ciphertext = $1, name_ciphertext = $2 where id = $3', [victim.bsn_ciphertext, victim.name_ciphertext, victim.id]);
+      }
+    } finally {
+      await db.query('update household_members set bsn_ciphertext = $1, name_ciphertext = $2 where id = $3', [victim.bsn_ciphertext, victim.name_ciphertext, victim.id]);
+    }
+    expect((await t.app.inject({ url: `/api/v1/registrations/${f3!.id}`, headers })).statusCode).toBe(200);
+  });
+
+  it('an allocation reason moved to another allocation does not decrypt there', async () => {
+    const { rows } = await db.query<{ id: string; reason_ciphertext: string | null }>('select id, reason_ciphertext from allocations order by created_at');
+    const withReason = rows.find((r) => r.reason_ciphertext !== null)!;
+    const other = rows.find((r) => r.id !== withReason.id)!;
+    try {
+      await db.query('update allocations set reason_ciphertext = $1 where id = $2', [withReason.reason_ciphertext, other.id]);
+      const res = await t.app.inject({ url: `/api/v1/allocations/${other.id}`, headers: await t.auth('coordinator') });
+      expect(res.statusCode).toBe(500);
+      expect(Object.values(reasons).some((r) => res.body.includes(r))).toBe(false);
+    } finally {
+      await db.query('update allocations set reason_ciphertext = $1 where id = $2', [other.reason_ciphertext, other.id]);
+    }
+  });
+
+  it('a value of the older unbound format (v1) is not read by the service until rotate-keys rewrites it bound', async () => {
+    // What a version before the binding wrote for family 2's notes: GCM without additional data.
+    const f2 = families[1]!;
+    const key = Buffer.from(OLD_KEY, 'base64');
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, nonce);
+    const ct = Buffer.concat([cipher.update(f2.body.notes!, 'utf8'), cipher.final()]);
+    const v1 = ['v1', keyId(key), nonce.toString('base64url'), ct.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    await db.query('update registrations set notes_ciphertext = $1 where id = $2', [v1, f2.id]);
+    const res = await t.app.inject({ url: `/api/v1/registrations/${f2.id}`, headers: await t.auth('coordinator') });
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain(f2.body.notes!);
+    // The rotation below rewrites it (its test reads every family's notes back afterwards).
   });
 });
 

@@ -83,7 +83,7 @@ describe('recording a stay', () => {
 
     const [row] = await query<{ location_ciphertext: string }>('select location_ciphertext from shelter_stays where id = $1', [stay.id]);
     expect(row!.location_ciphertext).not.toContain('Eekhoorn');
-    expect(row!.location_ciphertext.startsWith('v1.')).toBe(true);
+    expect(row!.location_ciphertext.startsWith('v2.')).toBe(true);
 
     const list = await listStays(id);
     expect(list.statusCode).toBe(200);
