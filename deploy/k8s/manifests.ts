@@ -117,55 +117,43 @@ export function buildBundle(env: Environment): Bundle {
     { name: 'http', containerPort: APP_PORT, protocol: 'TCP' as const },
     { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' as const },
   ];
-  const api = new Deployment({
-    metadata: meta('spreiding-api', 'api'),
-    spec: {
-      replicas: env.replicas.api,
-      selector: { matchLabels: selector('api') },
-      // A new pod is ready before an old one goes.
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-      template: {
-        metadata: { labels: labels('api') },
-        spec: podSpec(
-          env,
-          'api',
-          container(env, 'api', ['node', 'dist/src/server.js'], {
-            ports,
-            startupProbe: httpProbe('/api/v1/health', 'http', { periodSeconds: 2, failureThreshold: 30 }),
-            livenessProbe: httpProbe('/api/v1/health', 'http', { periodSeconds: 10, failureThreshold: 3 }),
-            readinessProbe: httpProbe('/api/v1/ready', 'http', { periodSeconds: 5, failureThreshold: 2 }),
-            // Endpoints are removed while the pod still serves; then SIGTERM drains in-flight
-            // requests (SHUTDOWN_TIMEOUT_MS, 25 s) well within the grace period.
-            lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
-          }),
-          { terminationGracePeriodSeconds: 40 },
-        ),
+  /** A long-running process: a new pod is ready before an old one goes. */
+  const deployment = (component: 'api' | 'worker', replicas: number, c: IContainer, gracePeriodSeconds: number) =>
+    new Deployment({
+      metadata: meta(`spreiding-${component}`, component),
+      spec: {
+        replicas,
+        selector: { matchLabels: selector(component) },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: { metadata: { labels: labels(component) }, spec: podSpec(env, component, c, { terminationGracePeriodSeconds: gracePeriodSeconds }) },
       },
-    },
-  });
-  const worker = new Deployment({
-    metadata: meta('spreiding-worker', 'worker'),
-    spec: {
-      replicas: env.replicas.worker,
-      selector: { matchLabels: selector('worker') },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-      template: {
-        metadata: { labels: labels('worker') },
-        spec: podSpec(
-          env,
-          'worker',
-          container(env, 'worker', ['node', 'dist/src/worker.js'], {
-            ports: [ports[1]!],
-            // The worker serves no API: its metrics port answers /health while the job runner runs.
-            livenessProbe: httpProbe('/health', 'metrics', { periodSeconds: 10, failureThreshold: 3, initialDelaySeconds: 10 }),
-            readinessProbe: httpProbe('/health', 'metrics', { periodSeconds: 10 }),
-          }),
-          // SIGTERM: stop taking jobs, finish the running ones (SHUTDOWN_TIMEOUT_MS), exit.
-          { terminationGracePeriodSeconds: 35 },
-        ),
-      },
-    },
-  });
+    });
+  const api = deployment(
+    'api',
+    env.replicas.api,
+    container(env, 'api', ['node', 'dist/src/server.js'], {
+      ports,
+      startupProbe: httpProbe('/api/v1/health', 'http', { periodSeconds: 2, failureThreshold: 30 }),
+      livenessProbe: httpProbe('/api/v1/health', 'http', { periodSeconds: 10, failureThreshold: 3 }),
+      readinessProbe: httpProbe('/api/v1/ready', 'http', { periodSeconds: 5, failureThreshold: 2 }),
+      // Endpoints are removed while the pod still serves; then SIGTERM drains in-flight
+      // requests (SHUTDOWN_TIMEOUT_MS, 25 s) well within the grace period.
+      lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
+    }),
+    40,
+  );
+  const worker = deployment(
+    'worker',
+    env.replicas.worker,
+    container(env, 'worker', ['node', 'dist/src/worker.js'], {
+      ports: [ports[1]!],
+      // The worker serves no API: its metrics port answers /health while the job runner runs.
+      livenessProbe: httpProbe('/health', 'metrics', { periodSeconds: 10, failureThreshold: 3, initialDelaySeconds: 10 }),
+      readinessProbe: httpProbe('/health', 'metrics', { periodSeconds: 10 }),
+    }),
+    // SIGTERM: stop taking jobs, finish the running ones (SHUTDOWN_TIMEOUT_MS), exit.
+    35,
+  );
 
   const apiService = new Service({
     metadata: meta('spreiding-api', 'api'),
