@@ -50,8 +50,8 @@ const HANDOFF_GRACE_MS = 2_000;
 /**
  * Moves outbox rows to the queue. The writer of a row hands it to its own relay after commit,
  * which sends it without reading the table (one add and one UPDATE per batch); a poll every
- * `pollMs` picks up rows older than HANDOFF_GRACE_MS (written by a worker, by a process that
- * died, or not sent because Redis was down). Rows are read without a lock and sent with their
+ * `pollMs` picks up rows it has seen unsent for HANDOFF_GRACE_MS (written by a worker, by a
+ * process that died, or not sent because Redis was down). Rows are read without a lock and sent with their
  * fixed jobId, so two relays at worst add the same job twice, which the queue ignores. A failed
  * add leaves the row unsent for a later poll.
  */
@@ -65,19 +65,37 @@ export function createOutboxRelay(deps: { db: Db; queue: JobQueue; clock: Clock;
   let failing = false;
   /** Rows handed over after commit, not yet sent. */
   const handed: HandedOutboxRow[] = [];
-  /** The table is read on the next round: all unsent rows (true), or only those past the grace. */
+  /** The table is read on the next round: for every unsent row, or only for those past the grace. */
   let poll: 'all' | 'stale' | undefined = 'stale';
 
-  /** Unsent rows, oldest first: one SELECT, then sendRows. */
+  /**
+   * When this relay first saw each row unsent (its own monotonic time, not the service clock,
+   * which tests freeze): only rows it has seen unsent for the grace period are stale.
+   */
+  let firstSeen = new Map<string, number>();
+
+  /** Unsent rows, oldest first (all, or only the stale ones): one SELECT, then sendRows. */
   async function pollBatch(which: 'all' | 'stale'): Promise<number> {
-    const unsent = isNull(outbox.sentAt);
-    const where = which === 'all' ? unsent : and(unsent, sql`${outbox.createdAt} < ${new Date(deps.clock.now().getTime() - HANDOFF_GRACE_MS).toISOString()}`);
-    const rows = await db.select().from(outbox).where(where).orderBy(asc(outbox.createdAt)).limit(BATCH);
+    const rows = await db.select().from(outbox).where(isNull(outbox.sentAt)).orderBy(asc(outbox.createdAt)).limit(BATCH);
     if (rows.length === 0) {
       failing = false;
+      firstSeen.clear();
       return 0;
     }
-    return (await sendRows(rows)) + (rows.length === BATCH ? await pollBatch(which) : 0);
+    let due = rows;
+    if (which === 'stale') {
+      const now = performance.now();
+      const seen = new Map<string, number>();
+      due = rows.filter((r) => {
+        const at = firstSeen.get(r.id) ?? now;
+        seen.set(r.id, at);
+        return now - at >= HANDOFF_GRACE_MS;
+      });
+      // Rows sent meanwhile (by anyone) are forgotten.
+      firstSeen = seen;
+    }
+    if (due.length === 0) return 0;
+    return (await sendRows(due)) + (rows.length === BATCH && due.length === rows.length ? await pollBatch(which) : 0);
   }
 
   /** One batch: one bulk add to the queue, one UPDATE marking the batch sent. */
