@@ -1,9 +1,8 @@
 // The service's own series: what an operator watches (README.md lists them with their labels).
-import { count, isNull, min, sql } from 'drizzle-orm';
+import { count, isNull, min } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
-import type { Db } from '../../db/client.js';
+import type { Db, PoolStats } from '../../db/client.js';
 import { outbox, registrations, type RegistrationStatus } from '../../db/schema/index.js';
-import type { PoolStats } from '../../db/client.js';
 import type { Metrics } from './metrics-registry.js';
 
 const STATUSES: readonly RegistrationStatus[] = ['queued', 'proposed', 'approved', 'accepted', 'transferred', 'housed', 'closed', 'needs_attention'];
