@@ -17,6 +17,8 @@ import { shelterReportRoutes } from './modules/reports/shelter-report-routes.js'
 import { distributionRoutes } from './modules/distribution/distribution-routes.js';
 import { distributionReportRoutes } from './modules/reports/distribution-report-routes.js';
 import { uiPlugin } from './modules/ui/ui-plugin.js';
+import { maatwerkRoutes } from './modules/maatwerk/maatwerk-routes.js';
+import { maatwerkReportRoutes } from './modules/reports/maatwerk-report-routes.js';
 import { registerHttpMetrics } from './modules/metrics/metrics-http.js';
 import { registerHttpTracing } from './modules/tracing/tracing-http.js';
 
@@ -85,6 +87,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await api.register(shelterReportRoutes, { service: container.services.shelterReport });
       await api.register(distributionRoutes, { service: container.services.distribution });
       await api.register(distributionReportRoutes, { service: container.services.distributionReport });
+      await api.register(maatwerkRoutes, { service: container.services.maatwerk });
+      await api.register(maatwerkReportRoutes, { service: container.services.maatwerkReport });
     },
     { prefix: API_PREFIX },
   );

@@ -35,6 +35,9 @@ import { createDistributionRepository } from './modules/distribution/distributio
 import { createDistributionService } from './modules/distribution/distribution-service.js';
 import { createDistributionReportRepository } from './modules/reports/distribution-report-repository.js';
 import { createDistributionReportService } from './modules/reports/distribution-report-service.js';
+import { createMaatwerkRepository } from './modules/maatwerk/maatwerk-repository.js';
+import { createMaatwerkService } from './modules/maatwerk/maatwerk-service.js';
+import { createMaatwerkReportService } from './modules/reports/maatwerk-report-service.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -99,6 +102,7 @@ export async function createContainer({ config, logger, clock = systemClock, rol
   let relay: OutboxRelay | undefined;
   const nudgeRelay = (rows?: HandedOutboxRow[]) => relay?.nudge(rows);
   const registrationsRepo = createRegistrationsRepository();
+  const maatwerkRepo = createMaatwerkRepository();
   const registrations = createRegistrationsService({
     db,
     repo: registrationsRepo,
@@ -107,6 +111,7 @@ export async function createContainer({ config, logger, clock = systemClock, rol
     pii,
     clock,
     unit: config.allocation.unit,
+    regions: maatwerkRepo,
     onOutboxWritten: nudgeRelay,
     tracing,
   });
@@ -114,11 +119,15 @@ export async function createContainer({ config, logger, clock = systemClock, rol
 
   const allocationRepo = createAllocationRepository();
   const ledger = createLedgerService({ repo: allocationRepo, onLockWait: serviceMetrics.ledgerLockWait });
+  // Maatwerk: profiles, declared capacity and the needs policy; the allocation reads them.
+  const maatwerk = createMaatwerkService({ db, repo: maatwerkRepo, audit, clock });
   const allocation = createAllocationService({
     db,
     repo: allocationRepo,
     registrations: registrationsRepo,
     ledger,
+    maatwerk: maatwerkRepo,
+    pii,
     clock,
     logger,
     settings: config.allocation,
@@ -132,6 +141,7 @@ export async function createContainer({ config, logger, clock = systemClock, rol
     municipalities: municipalitiesRepo,
     allocation,
     ledger,
+    maatwerk: maatwerkRepo,
     audit,
     pii,
     clock,
@@ -152,8 +162,10 @@ export async function createContainer({ config, logger, clock = systemClock, rol
     clock,
     logger,
     settings: config.periods,
+    unit: config.allocation.unit,
   });
   const distributionReport = createDistributionReportService({ db, repo: createDistributionReportRepository(), distribution });
+  const maatwerkReport = createMaatwerkReportService({ db });
 
   const probes: ReadinessProbe[] = [
     { name: 'database', check: () => database.ping() },
@@ -168,6 +180,8 @@ export async function createContainer({ config, logger, clock = systemClock, rol
     'close-due-periods': async (_payload, ctx) => {
       const closed = await distribution.closeDuePeriods(systemActor(ctx.jobId));
       if (closed.length > 0) logger.info({ jobId: ctx.jobId, closed }, 'closed ended periods');
+      // The same hourly run books shelter credits that became due (a stay passing the key's minimum nights).
+      await distribution.bookShelterCredits(systemActor(ctx.jobId));
     },
   };
 
@@ -186,7 +200,7 @@ export async function createContainer({ config, logger, clock = systemClock, rol
     metrics,
     serviceMetrics,
     tracing,
-    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport },
+    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, maatwerk, maatwerkReport },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {
       relay ??= createOutboxRelay({ db, queue: jobs.queue, clock, logger, pollMs: config.outboxPollMs, tracing });

@@ -47,6 +47,8 @@ app.post('/bare-intake', async (req, reply) => {
     needs: body.needs ?? {},
     networkMunicipalities: body.networkMunicipalities ?? [],
     excludedMunicipalities: body.excludedMunicipalities ?? [],
+    regionRestriction: body.regionRestriction ?? null,
+    workRegion: body.workRegion ?? null,
     notesCiphertext: body.notes ? encrypted.notes : null,
     now,
     createdBySub: actor.sub,

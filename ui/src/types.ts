@@ -42,6 +42,12 @@ export interface Explanation {
   network?: NetworkExplanation | null;
   notes?: string[];
   override?: { by: string; replaced: string | null };
+  /** One or two sentences in Dutch that say why (quota, removals, the need or capacity that decided, fallback). */
+  summaryNl?: string;
+  maatwerk?: {
+    needs: Array<{ kind: string; mode: 'hard' | 'soft' }>;
+    capacity: { declarationId: string; municipality: string; kind: 'dwelling' | 'flex_unit'; bedrooms: number; accessible: boolean } | null;
+  };
 }
 
 export interface Family {

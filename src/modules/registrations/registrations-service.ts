@@ -15,6 +15,7 @@ import type { MunicipalitiesRepository } from '../municipalities/municipalities-
 import { bound, isValidBsn, type PiiCrypto } from '../pii/pii-crypto.js';
 import { tracingOff, type Tracing } from '../tracing/tracing.js';
 import { checkEligibility } from './eligibility.js';
+import type { MaatwerkRepository } from '../maatwerk/maatwerk-repository.js';
 import { RECEIVER_VISIBLE, visibleTo, type RegistrationRow, type RegistrationsRepository } from './registrations-repository.js';
 import type { CreateRegistration, RegistrationDetailView, RegistrationSummaryView } from './registrations-schemas.js';
 
@@ -28,6 +29,8 @@ export interface RegistrationsDeps {
   pii: PiiCrypto;
   clock: Clock;
   unit: AllocationUnit;
+  /** Which regions exist (the municipalities' profiles). */
+  regions: Pick<MaatwerkRepository, 'regionExists'>;
   /** Hands the outbox row a commit wrote to the relay, which sends it without reading the table. */
   onOutboxWritten: (rows?: HandedOutboxRow[]) => void;
   /** The intake statement's span; its traceparent goes into the allocate job. */
@@ -106,6 +109,13 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
     excluded.forEach((c, i) => {
       if (!known.has(c)) err(`/excludedMunicipalities/${i}`, 'unknown_municipality', 'is not an existing municipality');
     });
+    // A region nobody belongs to would send the family straight to needs_attention: refuse it now.
+    if (body.regionRestriction && !(await deps.regions.regionExists(db, body.regionRestriction.kind, body.regionRestriction.code))) {
+      err('/regionRestriction/code', 'unknown_region', `no municipality belongs to this ${body.regionRestriction.kind} region`);
+    }
+    if (body.workRegion && !(await deps.regions.regionExists(db, 'labour_market', body.workRegion))) {
+      err('/workRegion', 'unknown_region', 'no municipality belongs to this labour-market region');
+    }
     return errors;
   }
 
@@ -175,6 +185,8 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
         needs: body.needs ?? {},
         networkMunicipalities: body.networkMunicipalities ?? [],
         excludedMunicipalities: body.excludedMunicipalities ?? [],
+        regionRestriction: body.regionRestriction ?? null,
+        workRegion: body.workRegion ?? null,
         notesCiphertext: body.notes ? pii.encrypt(body.notes, bound('registrations.notes_ciphertext', id)) : null,
         now: r.now,
         createdBySub: principal.sub,
@@ -307,6 +319,8 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
         networkMunicipalities: row.networkMunicipalities,
         excludedMunicipalities: row.excludedMunicipalities,
         needs: row.needs as RegistrationDetailView['needs'],
+        regionRestriction: (row.regionRestriction as RegistrationDetailView['regionRestriction']) ?? null,
+        workRegion: row.workRegion,
         notes: row.notesCiphertext ? pii.decrypt(row.notesCiphertext, bound('registrations.notes_ciphertext', row.id)) : null,
         activeAllocationId,
         transferredOn: row.transferredOn,

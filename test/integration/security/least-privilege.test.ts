@@ -110,6 +110,8 @@ describe('migrations as the owner, the service as the application role', () => {
     ['delete from audit_events', '42501'],
     ['update ledger_movements set units = 0', '42501'],
     ['delete from ledger_movements', '42501'],
+    ['delete from municipality_profile_versions', '42501'],
+    ['truncate municipality_profile_versions', '42501'],
     ['drop table audit_events', '42501'],
     ['create table shadow (id int)', '42501'],
     [`create function pwn() returns trigger language plpgsql as $$ begin return null; end $$`, '42501'],
