@@ -19,6 +19,8 @@ import { distributionReportRoutes } from './modules/reports/distribution-report-
 import { uiPlugin } from './modules/ui/ui-plugin.js';
 import { maatwerkRoutes } from './modules/maatwerk/maatwerk-routes.js';
 import { maatwerkReportRoutes } from './modules/reports/maatwerk-report-routes.js';
+import { registerHttpMetrics } from './modules/metrics/metrics-http.js';
+import { registerHttpTracing } from './modules/tracing/tracing-http.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -45,6 +47,11 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req) => {
     req.traceId = req.id;
   });
+  // Before every route: the span wraps each handler, the histogram sees every response.
+  registerHttpTracing(app, container.tracing);
+  registerHttpMetrics(app, container.metrics);
+  // The process serving the API reports the shared state (registrations, outbox, queue).
+  container.metrics.reportState();
   // The API speaks JSON only: a text/plain body is an unsupported media type (415), not bad JSON.
   app.removeContentTypeParser('text/plain');
   // JSON Merge Patch bodies are JSON documents.

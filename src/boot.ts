@@ -5,6 +5,9 @@ import { createLogger } from './logger.js';
 import { createContainer, type Container } from './container.js';
 import { buildApp } from './app.js';
 import type { JobRunner } from './jobs/jobs.js';
+import { privilegeWarnings } from './db/grants.js';
+import { QUEUE_NAME } from './jobs/bullmq-driver.js';
+import { instrumentJobs } from './jobs/job-instrumentation.js';
 
 export function loadConfigOrExit(): Config {
   try {
@@ -23,11 +26,13 @@ const WORKER_CONCURRENCY = 4;
 const PERIOD_CHECK_EVERY_MS = 60 * 60 * 1000;
 
 export async function startWorker(container: Container): Promise<JobRunner> {
-  const runner = container.jobs.startWorker(container.jobHandlers, {
+  const handlers = instrumentJobs(container.jobHandlers, { queue: QUEUE_NAME, metrics: container.serviceMetrics, tracing: container.tracing });
+  const runner = container.jobs.startWorker(handlers, {
     concurrency: WORKER_CONCURRENCY,
     onFailed: (name, jobId, err) =>
       container.logger.warn({ job: name, jobId, err: { message: (err as Error)?.message, code: (err as { code?: string })?.code } }, 'job failed'),
   });
+  await container.serveMetrics(() => runner.isRunning());
   await container.jobs.queue.schedule('close-due-periods', PERIOD_CHECK_EVERY_MS, 'close-due-periods', { v: 1 }).catch((err: Error) =>
     container.logger.warn({ err: { message: err.message } }, 'could not register the period scheduler; will retry at next start'),
   );
@@ -46,6 +51,7 @@ export async function startApi(container: Container): Promise<Running> {
   const app = await buildApp(container);
   await app.listen({ port: config.port, host: config.host });
   container.startRelay();
+  await container.serveMetrics(() => app.server.listening);
   if (config.embedded) {
     logger.info(
       `Embedded mode: data in ${config.dataDir}; generated keys in ${embeddedSecretsFile(config.dataDir)}. ` +
@@ -98,6 +104,11 @@ export function onShutdown(logger: Logger, timeoutMs: number, stop: () => Promis
 export async function boot(role: string): Promise<{ config: Config; logger: Logger; container: Container }> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, { role });
-  const container = await createContainer({ config, logger });
+  const container = await createContainer({ config, logger, role });
+  if (container.database.kind === 'postgres') {
+    for (const warning of await privilegeWarnings(container.db).catch(() => [])) {
+      logger.warn(`${warning}: this process could switch the append-only triggers off; run the api and worker as the role DATABASE_APP_ROLE names at migrate time (docs/SECURITY.md)`);
+    }
+  }
   return { config, logger, container };
 }

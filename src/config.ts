@@ -12,6 +12,11 @@ export interface Config {
   /** Absent: embedded PGlite under dataDir. */
   readonly databaseUrl: string | undefined;
   readonly databasePoolMax: number;
+  /**
+   * The role the api and worker log in as (`npm run migrate` only): after the migrations, the
+   * migrate step grants it what the application needs and nothing more (src/db/grants.ts).
+   */
+  readonly databaseAppRole: string | undefined;
   /** Absent: jobs run in-process. */
   readonly redisUrl: string | undefined;
   /** Prefix of every BullMQ key, so several deployments (or test files) can share one Redis. */
@@ -70,6 +75,20 @@ export interface Config {
   readonly outboxPollMs: number;
   /** How long a graceful shutdown may take before the process exits anyway. */
   readonly shutdownTimeoutMs: number;
+  /** Prometheus metrics on a port of their own (never the API's); off without METRICS_PORT. */
+  readonly metrics: {
+    readonly port: number | undefined;
+    readonly host: string;
+    /** When set, /metrics answers only `Authorization: Bearer <token>`. */
+    readonly token: string | undefined;
+  };
+  /** OpenTelemetry traces over OTLP/HTTP; off without OTEL_EXPORTER_OTLP_ENDPOINT. */
+  readonly tracing: {
+    /** Where spans are sent (the endpoint + /v1/traces, or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is). */
+    readonly tracesUrl: string | undefined;
+    readonly headers: Readonly<Record<string, string>>;
+    readonly serviceName: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -129,6 +148,22 @@ function key32(name: string, raw: string): Buffer {
     throw new ConfigError(name, 'must be the base64 encoding of exactly 32 random bytes');
   }
   return buf;
+}
+
+/** OTEL_EXPORTER_OTLP_HEADERS: `key=value` pairs, comma-separated, values percent-encoded (OTel spec). */
+function otlpHeaders(raw: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (raw ?? '').split(',')) {
+    if (pair.trim() === '') continue;
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', 'must be key=value pairs separated by commas');
+    try {
+      out[pair.slice(0, eq).trim()] = decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      throw new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', 'has a value that is not valid percent-encoding');
+    }
+  }
+  return out;
 }
 
 interface EmbeddedSecrets {
@@ -226,11 +261,29 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('ALLOCATION_UNIT', `must be households or persons, got "${unit}"`);
   }
 
+  const appRole = str(env, 'DATABASE_APP_ROLE');
+  if (appRole !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(appRole)) {
+    throw new ConfigError('DATABASE_APP_ROLE', `must be a PostgreSQL role name of lower-case letters, digits and _, got "${appRole}"`);
+  }
+  const metricsPortRaw = str(env, 'METRICS_PORT');
+  const metricsToken = str(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && Buffer.byteLength(metricsToken) < 16) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 bytes long');
+  }
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const metricsPort = metricsPortRaw === undefined ? undefined : int(env, 'METRICS_PORT', 0, 0, 65535);
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError('METRICS_PORT', 'must differ from PORT: metrics are never served on the public API port');
+  }
+  const otlpEndpoint = url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']);
+  const otlpTracesEndpoint = url(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['http:', 'https:']);
+
   const config: Config = {
-    port: int(env, 'PORT', 3000, 0, 65535),
+    port,
     host: str(env, 'HOST') ?? '127.0.0.1',
     databaseUrl,
     databasePoolMax: int(env, 'DATABASE_POOL_MAX', 10, 1, 200),
+    databaseAppRole: appRole,
     redisUrl,
     queuePrefix: str(env, 'QUEUE_PREFIX') ?? 'spreiding',
     queueLockDurationMs: int(env, 'QUEUE_LOCK_DURATION_MS', 30_000, 1_000, 600_000),
@@ -267,6 +320,16 @@ export function loadConfig(env: Env = process.env): Config {
     },
     outboxPollMs: int(env, 'OUTBOX_POLL_MS', 500, 10, 60_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 100, 600_000),
+    metrics: {
+      port: metricsPort,
+      host: str(env, 'METRICS_HOST') ?? str(env, 'HOST') ?? '127.0.0.1',
+      token: metricsToken,
+    },
+    tracing: {
+      tracesUrl: otlpTracesEndpoint ?? (otlpEndpoint === undefined ? undefined : `${otlpEndpoint.replace(/\/+$/, '')}/v1/traces`),
+      headers: otlpHeaders(str(env, 'OTEL_EXPORTER_OTLP_HEADERS')),
+      serviceName: str(env, 'OTEL_SERVICE_NAME') ?? 'spreiding',
+    },
   };
   return Object.freeze(config);
 }

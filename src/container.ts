@@ -5,7 +5,12 @@ import type { Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
 import { createDatabase, type Database } from './db/client.js';
 import { seedReferenceData } from './db/seed.js';
-import { createBullmqDriver } from './jobs/bullmq-driver.js';
+import type { FastifyInstance } from 'fastify';
+import { createBullmqDriver, QUEUE_NAME } from './jobs/bullmq-driver.js';
+import { createMetrics } from './modules/metrics/metrics-registry.js';
+import { buildMetricsApp } from './modules/metrics/metrics-server.js';
+import { createServiceMetrics } from './modules/metrics/service-metrics.js';
+import { createTracing } from './modules/tracing/tracing.js';
 import { createInProcessDriver } from './jobs/in-process-driver.js';
 import type { JobDriver, JobHandlers } from './jobs/jobs.js';
 import { createAuditService, systemActor } from './modules/audit/audit-service.js';
@@ -16,7 +21,7 @@ import type { ReadinessProbe } from './modules/service/service-routes.js';
 import { createPiiCrypto } from './modules/pii/pii-crypto.js';
 import { createRegistrationsRepository } from './modules/registrations/registrations-repository.js';
 import { createRegistrationsService } from './modules/registrations/registrations-service.js';
-import { createOutboxRelay, type OutboxRelay } from './jobs/outbox.js';
+import { createOutboxRelay, type HandedOutboxRow, type OutboxRelay } from './jobs/outbox.js';
 import { createAllocationRepository } from './modules/allocation/allocation-repository.js';
 import { createAllocationService } from './modules/allocation/allocation-service.js';
 import { createLedgerService } from './modules/allocation/ledger-service.js';
@@ -38,9 +43,11 @@ export interface ContainerOptions {
   config: Config;
   logger: Logger;
   clock?: Clock;
+  /** api, worker or all: named on the process's spans. */
+  role?: string;
 }
 
-export async function createContainer({ config, logger, clock = systemClock }: ContainerOptions) {
+export async function createContainer({ config, logger, clock = systemClock, role }: ContainerOptions) {
   const database: Database = await createDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -73,6 +80,19 @@ export async function createContainer({ config, logger, clock = systemClock }: C
   redis?.on('error', () => {});
 
   const db = database.db;
+  // Observability: one registry and one tracer for the process (README of each module).
+  const metrics = createMetrics({ logger });
+  const tracing = await createTracing({ ...config.tracing, ...(role ? { role } : {}) });
+  const serviceMetrics = createServiceMetrics({
+    metrics,
+    db,
+    clock,
+    queueName: QUEUE_NAME,
+    queueCounts: async () => (await jobs.queue.counts?.()) ?? {},
+    poolStats: () => database.poolStats(),
+  });
+  let metricsServer: { app: FastifyInstance; alive: Array<() => boolean>; url: string } | undefined;
+
   const audit = createAuditService({ db, clock });
   const municipalitiesRepo = createMunicipalitiesRepository();
   const municipalities = createMunicipalitiesService({ db, repo: municipalitiesRepo, audit, clock });
@@ -80,7 +100,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
   // Only the api process runs a relay; a worker that writes outbox rows leaves them to it (or
   // to its own relay when it runs in the same process).
   let relay: OutboxRelay | undefined;
-  const nudgeRelay = () => relay?.nudge();
+  const nudgeRelay = (rows?: HandedOutboxRow[]) => relay?.nudge(rows);
   const registrationsRepo = createRegistrationsRepository();
   const maatwerkRepo = createMaatwerkRepository();
   const registrations = createRegistrationsService({
@@ -93,11 +113,12 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     unit: config.allocation.unit,
     regions: maatwerkRepo,
     onOutboxWritten: nudgeRelay,
+    tracing,
   });
   const verifier: TokenVerifier = createTokenVerifier(config.auth);
 
   const allocationRepo = createAllocationRepository();
-  const ledger = createLedgerService({ repo: allocationRepo });
+  const ledger = createLedgerService({ repo: allocationRepo, onLockWait: serviceMetrics.ledgerLockWait });
   // Maatwerk: profiles, declared capacity and the needs policy; the allocation reads them.
   const maatwerk = createMaatwerkService({ db, repo: maatwerkRepo, audit, clock });
   const allocation = createAllocationService({
@@ -110,6 +131,8 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     clock,
     logger,
     settings: config.allocation,
+    tracing,
+    onProposed: serviceMetrics.proposalLag,
   });
   const review = createReviewService({
     db,
@@ -174,17 +197,38 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     probes,
     jobHandlers,
     pii,
+    metrics,
+    serviceMetrics,
+    tracing,
     services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, maatwerk, maatwerkReport },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {
-      relay ??= createOutboxRelay({ db, queue: jobs.queue, clock, logger, pollMs: config.outboxPollMs });
+      relay ??= createOutboxRelay({ db, queue: jobs.queue, clock, logger, pollMs: config.outboxPollMs, tracing });
       return relay;
+    },
+    /**
+     * /metrics (and /health, for a worker's probes) on METRICS_PORT, once per process however
+     * many roles it runs; `alive` joins the liveness of those roles. Nothing without METRICS_PORT.
+     */
+    async serveMetrics(alive: () => boolean): Promise<string | undefined> {
+      if (config.metrics.port === undefined) return undefined;
+      if (metricsServer) {
+        metricsServer.alive.push(alive);
+        return metricsServer.url;
+      }
+      const checks = [alive];
+      const app = buildMetricsApp({ metrics, logger, token: config.metrics.token, alive: () => checks.every((c) => c()) });
+      metricsServer = { app, alive: checks, url: await app.listen({ port: config.metrics.port, host: config.metrics.host }) };
+      return metricsServer.url;
     },
     async close() {
       await relay?.stop();
       await jobs.close();
       await redis?.quit().catch(() => redis.disconnect());
       await database.close();
+      await metricsServer?.app.close();
+      // Spans still buffered are sent before the process goes.
+      await tracing.shutdown().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'tracing: could not send the last spans'));
     },
   };
 }

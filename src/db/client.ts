@@ -13,9 +13,19 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 /** A function that may run inside a transaction or on the pool. */
 export type DbOrTx = Db | Tx;
 
+/** A node-postgres pool's figures at this moment (for metrics). */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
 export interface Database {
   readonly db: Db;
   readonly kind: 'postgres' | 'pglite';
+  /** Undefined for PGlite (one connection in this process). */
+  poolStats(): PoolStats | undefined;
   ping(): Promise<void>;
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -79,6 +89,7 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
     return {
       db: db as unknown as Db,
       kind: 'postgres',
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: opts.poolMax }),
       async ping() {
         await db.execute(sql`select 1`);
       },
@@ -102,6 +113,7 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
   return {
     db: db as unknown as Db,
     kind: 'pglite',
+    poolStats: () => undefined,
     async ping() {
       await db.execute(sql`select 1`);
     },

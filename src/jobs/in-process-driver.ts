@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JOB_ATTEMPTS, JOB_BACKOFF_MS, type JobDriver, type JobHandlers, type JobName, type JobPayloads, type JobRunner } from './jobs.js';
+import { JOB_ATTEMPTS, JOB_BACKOFF_MS, type JobContext, type JobDriver, type JobHandlers, type JobName, type JobPayloads, type JobRunner } from './jobs.js';
 
 interface Pending {
   name: JobName;
@@ -7,6 +7,7 @@ interface Pending {
   payload: unknown;
   attempt: number;
   notBefore: number;
+  queuedAt: number;
 }
 
 /**
@@ -20,6 +21,8 @@ export function createInProcessDriver(): JobDriver {
   const timers: NodeJS.Timeout[] = [];
   let wake: (() => void) | undefined;
   let handlers: JobHandlers | undefined;
+  /** Jobs running now, for metrics. */
+  let active = 0;
 
   const notify = () => {
     wake?.();
@@ -30,7 +33,7 @@ export function createInProcessDriver(): JobDriver {
     async add<N extends JobName>(name: N, payload: JobPayloads[N], opts: { jobId: string }) {
       if (known.has(opts.jobId)) return;
       known.add(opts.jobId);
-      pending.push({ name, jobId: opts.jobId, payload, attempt: 1, notBefore: 0 });
+      pending.push({ name, jobId: opts.jobId, payload, attempt: 1, notBefore: 0, queuedAt: Date.now() });
       notify();
     },
     async addBulk(jobs) {
@@ -46,6 +49,11 @@ export function createInProcessDriver(): JobDriver {
       timers.push(t);
     },
     async ping() {},
+    async counts() {
+      const now = Date.now();
+      const waiting = pending.filter((p) => p.notBefore <= now).length;
+      return { waiting, delayed: pending.length - waiting, active, failed: 0 };
+    },
     async close() {
       for (const t of timers) clearInterval(t);
     },
@@ -57,7 +65,6 @@ export function createInProcessDriver(): JobDriver {
     startWorker(h, opts): JobRunner {
       handlers = h;
       let running = true;
-      let active = 0;
       const idle: Array<() => void> = [];
       const loop = async () => {
         while (running) {
@@ -69,8 +76,8 @@ export function createInProcessDriver(): JobDriver {
           }
           const job = pending.splice(i, 1)[0]!;
           active++;
-          const handler = handlers![job.name] as (p: unknown, c: { jobId: string; attempt: number }) => Promise<void>;
-          handler(job.payload, { jobId: job.jobId, attempt: job.attempt })
+          const handler = handlers![job.name] as (p: unknown, c: JobContext) => Promise<void>;
+          handler(job.payload, { jobId: job.jobId, attempt: job.attempt, queuedAt: job.queuedAt })
             .then(() => known.delete(job.jobId))
             .catch((err: unknown) => {
               opts.onFailed(job.name, job.jobId, err);

@@ -78,14 +78,18 @@ export async function startTestApp(
     relay?: boolean;
     /** Run a worker in this process (in-process or BullMQ driver, as configured). */
     worker?: boolean;
+    /** A database migrated and seeded already (not dropped by close), instead of a fresh one. */
+    databaseUrl?: string;
   } = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase();
+  const database = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createTestDatabase();
   const env = testEnv({ DATABASE_URL: database.url, REDIS_URL: opts.redis ? REDIS_URL : undefined, ...opts.env });
   const config = loadConfig(env);
   const container = await createContainer({ config, logger: createLogger(config.logLevel), ...(opts.clock ? { clock: opts.clock } : {}) });
-  await container.database.migrate();
-  await seedReferenceData(container.db);
+  if (!opts.databaseUrl) {
+    await container.database.migrate();
+    await seedReferenceData(container.db);
+  }
   const app = await buildApp(container);
   await app.ready();
   if (opts.relay) container.startRelay();

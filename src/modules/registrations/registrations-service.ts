@@ -7,12 +7,13 @@ import { amsterdamDate, type Clock } from '../../clock.js';
 import type { AllocationUnit } from '../../config.js';
 import { AppError, notFound, type FieldError } from '../../http/errors.js';
 import type { JobPayloads } from '../../jobs/jobs.js';
-import { allocateJobId } from '../../jobs/outbox.js';
+import { allocateJobId, type HandedOutboxRow } from '../../jobs/outbox.js';
 import type { Actor, AuditService } from '../audit/audit-service.js';
 import type { Principal } from '../auth/auth-tokens.js';
 import { createActiveCodes } from '../municipalities/active-codes.js';
 import type { MunicipalitiesRepository } from '../municipalities/municipalities-repository.js';
 import { bound, isValidBsn, type PiiCrypto } from '../pii/pii-crypto.js';
+import { tracingOff, type Tracing } from '../tracing/tracing.js';
 import { checkEligibility } from './eligibility.js';
 import type { MaatwerkRepository } from '../maatwerk/maatwerk-repository.js';
 import { RECEIVER_VISIBLE, visibleTo, type RegistrationRow, type RegistrationsRepository } from './registrations-repository.js';
@@ -30,8 +31,10 @@ export interface RegistrationsDeps {
   unit: AllocationUnit;
   /** Which regions exist (the municipalities' profiles). */
   regions: Pick<MaatwerkRepository, 'regionExists'>;
-  /** Tells the outbox relay that a commit wrote rows for it. */
-  onOutboxWritten: () => void;
+  /** Hands the outbox row a commit wrote to the relay, which sends it without reading the table. */
+  onOutboxWritten: (rows?: HandedOutboxRow[]) => void;
+  /** The intake statement's span; its traceparent goes into the allocate job. */
+  tracing?: Tracing;
 }
 
 export function summaryView(r: RegistrationRow): RegistrationSummaryView {
@@ -68,8 +71,11 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
+const INTAKE_SPAN = { 'db.system.name': 'postgresql', 'db.operation.name': 'INSERT', 'db.collection.name': 'registrations' };
+
 export function createRegistrationsService(deps: RegistrationsDeps) {
   const { db, repo, pii, clock } = deps;
+  const tracing = deps.tracing ?? tracingOff;
   const activeCodes = createActiveCodes(db, deps.municipalities);
 
   /** Field rules the schema cannot express; all reported at once. */
@@ -150,7 +156,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
    * rows are the ones repo.addEvent, enqueueInTx and audit.record write for the other callers,
    * with one clock reading for every timestamp. A member already claimed fails the statement on
    * active_bsn_claims_pkey. With a key, every insert hangs off the key's insert: a key taken by an
-   * earlier request inserts nothing, and false is returned.
+   * earlier request inserts nothing, and undefined is returned (otherwise the outbox row, for the relay).
    */
   async function insertRegistration(r: {
     id: string;
@@ -160,30 +166,37 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
     actor: Actor;
     members: Array<{ id: string; role: 'adult' | 'child'; position: number; bsn_hmac: string; bsn_ciphertext: string; name_ciphertext: string; birth_date: string }>;
     idempotency: { key: string; requestHash: string } | undefined;
-  }): Promise<boolean> {
+  }): Promise<HandedOutboxRow | undefined> {
     const { id, body, actor, principal } = r;
-    const job: JobPayloads['allocate'] = { v: 1, registrationId: id, round: 1, ...(actor.traceId ? { traceId: actor.traceId } : {}) };
-    return repo.insertIntake(db, {
-      id,
-      reportingMunicipality: body.reportingMunicipality,
-      reportedOn: body.reportedOn,
-      subgroup: body.subgroup,
-      eligibility: body.eligibility,
-      adults: body.household.adults.length,
-      children: body.household.children.length,
-      needs: body.needs ?? {},
-      networkMunicipalities: body.networkMunicipalities ?? [],
-      excludedMunicipalities: body.excludedMunicipalities ?? [],
-      regionRestriction: body.regionRestriction ?? null,
-      workRegion: body.workRegion ?? null,
-      notesCiphertext: body.notes ? pii.encrypt(body.notes, bound('registrations.notes_ciphertext', id)) : null,
-      now: r.now,
-      createdBySub: principal.sub,
-      members: r.members,
-      actor: { sub: actor.sub, role: actor.role, municipality: principal.municipality ?? null, organisation: actor.organisation, traceId: actor.traceId },
-      outbox: { id: randomUUID(), jobId: allocateJobId(id, 1), payload: job },
-      idempotency: r.idempotency,
-    });
+    return tracing.inSpan('registration intake statement', async () => {
+      const traceparent = tracing.traceparent();
+      const job: JobPayloads['allocate'] = {
+        v: 1, registrationId: id, round: 1, ...(actor.traceId ? { traceId: actor.traceId } : {}), ...(traceparent ? { traceparent } : {}),
+      };
+      const outboxRow = { id: randomUUID(), jobName: 'allocate', jobId: allocateJobId(id, 1), payload: job };
+      const inserted = await repo.insertIntake(db, {
+        id,
+        reportingMunicipality: body.reportingMunicipality,
+        reportedOn: body.reportedOn,
+        subgroup: body.subgroup,
+        eligibility: body.eligibility,
+        adults: body.household.adults.length,
+        children: body.household.children.length,
+        needs: body.needs ?? {},
+        networkMunicipalities: body.networkMunicipalities ?? [],
+        excludedMunicipalities: body.excludedMunicipalities ?? [],
+        regionRestriction: body.regionRestriction ?? null,
+        workRegion: body.workRegion ?? null,
+        notesCiphertext: body.notes ? pii.encrypt(body.notes, bound('registrations.notes_ciphertext', id)) : null,
+        now: r.now,
+        createdBySub: principal.sub,
+        members: r.members,
+        actor: { sub: actor.sub, role: actor.role, municipality: principal.municipality ?? null, organisation: actor.organisation, traceId: actor.traceId },
+        outbox: outboxRow,
+        idempotency: r.idempotency,
+      });
+      return inserted ? outboxRow : undefined;
+    }, { attributes: INTAKE_SPAN });
   }
 
   return {
@@ -217,7 +230,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       const id = randomUUID();
       const adults = body.household.adults.length;
       const children = body.household.children.length;
-      let inserted: boolean;
+      let inserted: HandedOutboxRow | undefined;
       try {
         inserted = await insertRegistration({
           id,
@@ -248,7 +261,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
         const existing = await repo.findIdempotencyKey(db, principal.sub, idempotencyKey!);
         return replay(existing!, requestHash!);
       }
-      deps.onOutboxWritten();
+      deps.onOutboxWritten([inserted]);
       // The answer from the values just written (what a re-read of the row would give).
       const at = now.toISOString();
       const registration: RegistrationSummaryView = {

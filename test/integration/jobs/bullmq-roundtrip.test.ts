@@ -91,7 +91,7 @@ describe.each(drivers)('%s driver', (kind, make) => {
     await d.queue.add('allocate', payload, { jobId });
     const { payload: received, ctx } = await within(got.promise, 'the job');
     expect(received).toEqual(payload);
-    expect(ctx).toEqual({ jobId, attempt: 1 });
+    expect(ctx).toEqual({ jobId, attempt: 1, queuedAt: expect.any(Number) });
     // A healthy start logs nothing: an error here would page an operator for no reason.
     expect(redisErrors).toEqual([]);
   });
