@@ -31,6 +31,23 @@ import { createDistributionService } from './modules/distribution/distribution-s
 import { createDistributionReportRepository } from './modules/reports/distribution-report-repository.js';
 import { createDistributionReportService } from './modules/reports/distribution-report-service.js';
 
+/** How long start-up waits for the rate limiter's Redis connection; an absent Redis does not block it. */
+const REDIS_CONNECT_WAIT_MS = 2_000;
+
+function connectedOrGivenUp(redis: Redis, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      redis.off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    redis.once('ready', done);
+    redis.once('error', done);
+  });
+}
+
 export interface ContainerOptions {
   config: Config;
   logger: Logger;
@@ -50,24 +67,27 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     await seedReferenceData(database.db, logger);
   }
   let lastRedisError = 0;
+  const onRedisError = (err: Error) => {
+    // A Redis outage produces an error per reconnect attempt; one line a few seconds is enough.
+    const now = Date.now();
+    if (now - lastRedisError > 5_000) logger.warn({ err: { message: err.message } }, 'redis unavailable');
+    lastRedisError = now;
+  };
   const jobs: JobDriver = config.redisUrl
     ? createBullmqDriver({
         redisUrl: config.redisUrl,
         prefix: config.queuePrefix,
         lockDurationMs: config.queueLockDurationMs,
         stalledIntervalMs: config.queueStalledIntervalMs,
-        onRedisError: (err) => {
-          // A Redis outage produces an error per reconnect attempt; one line a few seconds is enough.
-          const now = Date.now();
-          if (now - lastRedisError > 5_000) logger.warn({ err: { message: err.message } }, 'redis unavailable');
-          lastRedisError = now;
-        },
+        onRedisError,
       })
     : createInProcessDriver();
 
-  // Rate-limit counters are shared by every api process through Redis when there is one.
+  // Rate-limit counters are shared by every api process through Redis when there is one. The
+  // limiter bounds its own wait (src/http/rate-limit.ts); at start it gets a moment to connect.
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000 }) : undefined;
   redis?.on('error', () => {});
+  if (redis) await connectedOrGivenUp(redis, REDIS_CONNECT_WAIT_MS);
 
   const db = database.db;
   const audit = createAuditService({ db, clock });
@@ -159,6 +179,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     verifier,
     probes,
     jobHandlers,
+    onRedisError,
     pii,
     services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport },
     /** The outbox relay: moves committed jobs to the queue. */

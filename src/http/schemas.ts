@@ -11,7 +11,8 @@ export const Uuid = Type.String({ format: 'uuid', maxLength: 36, minLength: 36 }
 export const CalendarDate = Type.String({ format: 'date', maxLength: 10, minLength: 10, description: 'Calendar date, YYYY-MM-DD' });
 export const Timestamp = Type.String({ format: 'date-time', maxLength: 40 });
 export const Reason = Type.String({ minLength: 3, maxLength: 2000, description: 'Why; shown to the coordinator and kept in the history (encrypted at rest).' });
-export const Period = Type.String({ pattern: '^[0-9]{4}-H[12]$', minLength: 7, maxLength: 7, description: 'Half-year period', examples: ['2026-H1'] });
+/** Years 2000–2099: year 0 is not a date PostgreSQL knows, and nothing here predates 2000 (PERIOD_PATTERN agrees). */
+export const Period = Type.String({ pattern: '^20[0-9]{2}-H[12]$', minLength: 7, maxLength: 7, description: 'Half-year period (2000–2099)', examples: ['2026-H1'] });
 
 export const PAGE_SIZE_MAX = 200;
 export const PagingQuery = {

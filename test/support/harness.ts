@@ -15,9 +15,10 @@ import type { Clock } from '../../src/clock.js';
 export const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
-export const TEST_PII_KEY = Buffer.alloc(32, 7).toString('base64');
-export const TEST_HMAC_KEY = Buffer.alloc(32, 9).toString('base64');
+/** Fixed so a failing run can be replayed; random-looking, since the service refuses weak secrets and keys. */
+export const TEST_JWT_SECRET = 'xWWkvShlqYbOM5TgladNwZdLLHs/VDTS4BI5kLB0weo=';
+export const TEST_PII_KEY = '8+qakfIeCkFsptXEo4l64YoDYJ4B8VrIf4UQHWQ+els=';
+export const TEST_HMAC_KEY = 'ikjHDwA3ThtOzQJulyjKcZ+XA9FyIjL0WM6hlY8MwtQ=';
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;

@@ -135,6 +135,7 @@ export const idempotencyKeys = pgTable(
   'idempotency_keys',
   {
     clientSub: text('client_sub').notNull(),
+    /** Keyed hash (PII_HMAC_KEY) of the Idempotency-Key header, never the key as sent. */
     key: text('key').notNull(),
     requestHash: text('request_hash').notNull(),
     registrationId: uuid('registration_id').notNull(),

@@ -182,10 +182,13 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       const now = clock.now();
       const today = amsterdamDate(now);
       let requestHash: string | undefined;
-      if (idempotencyKey) {
+      // The key is the client's own text, and clients put anything in it (a case number, a BSN):
+      // it is stored and looked up as a keyed hash, never as sent.
+      const keyHash = idempotencyKey ? pii.keyedHash('idempotency-key', idempotencyKey) : undefined;
+      if (keyHash) {
         // Keyed: the body holds BSNs and names, and an unkeyed hash of it could be confirmed by guessing.
         requestHash = pii.keyedHash('idempotency', canonical(body));
-        const existing = await repo.findIdempotencyKey(db, principal.sub, idempotencyKey);
+        const existing = await repo.findIdempotencyKey(db, principal.sub, keyHash);
         if (existing) return replay(existing, requestHash);
       }
 
@@ -225,7 +228,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
               birth_date: m.p.birthDate,
             };
           }),
-          idempotency: idempotencyKey ? { key: idempotencyKey, requestHash: requestHash! } : undefined,
+          idempotency: keyHash ? { key: keyHash, requestHash: requestHash! } : undefined,
         });
       } catch (err) {
         if (isUniqueViolation(err, 'active_bsn_claims_pkey')) throw await duplicateConflict(actor, principal, hmacs);
@@ -233,7 +236,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       }
       if (!inserted) {
         // Another request with this Idempotency-Key committed first: answer as it was answered.
-        const existing = await repo.findIdempotencyKey(db, principal.sub, idempotencyKey!);
+        const existing = await repo.findIdempotencyKey(db, principal.sub, keyHash!);
         return replay(existing!, requestHash!);
       }
       deps.onOutboxWritten();

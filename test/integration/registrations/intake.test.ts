@@ -174,8 +174,10 @@ describe('intake', () => {
       resource_type: 'registration', resource_id: id, registration_id: id, trace_id: trace, status_code: 202,
     }]);
 
-    const keys = await query(`select client_sub, key, request_hash, registration_id, created_at from idempotency_keys where key = $1`, [`rows-${trace}`]);
-    expect(keys).toEqual([{ client_sub: 'system:amsterdam', key: `rows-${trace}`, request_hash: expect.stringMatching(/.{20,}/), registration_id: id, created_at: new Date(at) }]);
+    // The key as a keyed hash, never as sent (finding 15).
+    const keyHash = t.container.pii.keyedHash('idempotency-key', `rows-${trace}`);
+    const keys = await query(`select client_sub, key, request_hash, registration_id, created_at from idempotency_keys where key = $1`, [keyHash]);
+    expect(keys).toEqual([{ client_sub: 'system:amsterdam', key: keyHash, request_hash: expect.stringMatching(/.{20,}/), registration_id: id, created_at: new Date(at) }]);
   });
 
   it('without an Idempotency-Key stores no key; the job carries the trace id the request was given', async () => {
