@@ -17,6 +17,8 @@ import { shelterReportRoutes } from './modules/reports/shelter-report-routes.js'
 import { distributionRoutes } from './modules/distribution/distribution-routes.js';
 import { distributionReportRoutes } from './modules/reports/distribution-report-routes.js';
 import { uiPlugin } from './modules/ui/ui-plugin.js';
+import { documentsRoutes } from './modules/documents/documents-routes.js';
+import { privacyRoutes } from './modules/privacy/privacy-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -90,6 +92,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await api.register(shelterReportRoutes, { service: container.services.shelterReport });
       await api.register(distributionRoutes, { service: container.services.distribution });
       await api.register(distributionReportRoutes, { service: container.services.distributionReport });
+      await api.register(documentsRoutes, { service: container.services.documents, maxBytes: config.privacy.documentMaxBytes });
+      await api.register(privacyRoutes, { service: container.services.retention });
     },
     { prefix: API_PREFIX },
   );

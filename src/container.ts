@@ -14,6 +14,7 @@ import { createMunicipalitiesRepository } from './modules/municipalities/municip
 import { createMunicipalitiesService } from './modules/municipalities/municipalities-service.js';
 import type { ReadinessProbe } from './modules/service/service-routes.js';
 import { createPiiCrypto } from './modules/pii/pii-crypto.js';
+import { createPrivacyPolicy } from './modules/privacy/privacy-policy.js';
 import { createRegistrationsRepository } from './modules/registrations/registrations-repository.js';
 import { createRegistrationsService } from './modules/registrations/registrations-service.js';
 import { createOutboxRelay, type OutboxRelay } from './jobs/outbox.js';
@@ -30,6 +31,10 @@ import { createDistributionRepository } from './modules/distribution/distributio
 import { createDistributionService } from './modules/distribution/distribution-service.js';
 import { createDistributionReportRepository } from './modules/reports/distribution-report-repository.js';
 import { createDistributionReportService } from './modules/reports/distribution-report-service.js';
+import { createDocumentsRepository } from './modules/documents/documents-repository.js';
+import { createDocumentsService } from './modules/documents/documents-service.js';
+import { createPrivacyRepository } from './modules/privacy/privacy-repository.js';
+import { createPrivacyService } from './modules/privacy/privacy-service.js';
 
 /** How long start-up waits for the rate limiter's Redis connection; an absent Redis does not block it. */
 const REDIS_CONNECT_WAIT_MS = 2_000;
@@ -94,6 +99,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
   const municipalitiesRepo = createMunicipalitiesRepository();
   const municipalities = createMunicipalitiesService({ db, repo: municipalitiesRepo, audit, clock });
   const pii = createPiiCrypto(config.pii);
+  const privacy = createPrivacyPolicy({ clock, municipalityAccessAfterCloseDays: config.privacy.municipalityAccessAfterCloseDays });
   // Only the api process runs a relay; a worker that writes outbox rows leaves them to it (or
   // to its own relay when it runs in the same process).
   let relay: OutboxRelay | undefined;
@@ -105,6 +111,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     municipalities: municipalitiesRepo,
     audit,
     pii,
+    privacy,
     clock,
     unit: config.allocation.unit,
     onOutboxWritten: nudgeRelay,
@@ -131,14 +138,21 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     ledger,
     audit,
     pii,
+    privacy,
     clock,
     onOutboxWritten: nudgeRelay,
   });
 
-  const shelter = createShelterService({ db, repo: createShelterRepository(), registrations: registrationsRepo, audit, pii, clock });
+  const shelter = createShelterService({ db, repo: createShelterRepository(), registrations: registrationsRepo, audit, pii, privacy, clock });
   const shelterReport = createShelterReportService({ db, repo: createShelterReportRepository(), municipalities: municipalitiesRepo, clock, longStayDays: config.shelter.longStayDays });
 
   const housing = createHousingService({ db, audit, clock });
+  const documents = createDocumentsService({
+    db, repo: createDocumentsRepository(), registrations: registrationsRepo, audit, pii, privacy, clock, maxBytes: config.privacy.documentMaxBytes,
+  });
+  const retention = createPrivacyService({
+    db, repo: createPrivacyRepository(), registrations: registrationsRepo, audit, clock, retentionAfterCloseDays: config.privacy.retentionAfterCloseDays,
+  });
 
   const distribution = createDistributionService({
     db,
@@ -166,6 +180,10 @@ export async function createContainer({ config, logger, clock = systemClock }: C
       const closed = await distribution.closeDuePeriods(systemActor(ctx.jobId));
       if (closed.length > 0) logger.info({ jobId: ctx.jobId, closed }, 'closed ended periods');
     },
+    'pseudonymise-closed-cases': async (_payload, ctx) => {
+      const count = await retention.pseudonymiseDue(systemActor(ctx.jobId));
+      if (count > 0) logger.info({ jobId: ctx.jobId, count }, 'pseudonymised closed cases past their retention period');
+    },
   };
 
   return {
@@ -181,7 +199,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     jobHandlers,
     onRedisError,
     pii,
-    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport },
+    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, documents, retention },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {
       relay ??= createOutboxRelay({ db, queue: jobs.queue, clock, logger, pollMs: config.outboxPollMs });

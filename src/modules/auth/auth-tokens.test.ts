@@ -51,7 +51,8 @@ describe('claims are validated like any input', () => {
   it.each([
     ['a line break', 'client\n{"msg":"forged"}'],
     ['a bidirectional override', 'client\u202egnp.exe'],
-    ['a space', 'client one'],
+    ['a leading space', ' client'],
+    ['a non-ASCII letter', 'gemeente-súdwest'],
     ['201 characters', 's'.repeat(201)],
     ['nothing', ''],
   ])('refuses a subject with %s', (_what, sub) => {

@@ -15,7 +15,8 @@ import { periodAt } from '../allocation/periods.js';
 import type { MunicipalitiesRepository } from '../municipalities/municipalities-repository.js';
 import { bound, type PiiCrypto } from '../pii/pii-crypto.js';
 import type { RegistrationRow, RegistrationsRepository } from '../registrations/registrations-repository.js';
-import { canSee, summaryView } from '../registrations/registrations-service.js';
+import { birthYearOf, canSee, summaryView } from '../registrations/registrations-service.js';
+import type { PrivacyPolicy } from '../privacy/privacy-policy.js';
 import { isMinorOn } from '../registrations/eligibility.js';
 import { closeOpenStays } from '../shelter/shelter-closing.js';
 import type { Static } from 'typebox';
@@ -47,6 +48,7 @@ export interface ReviewDeps {
   ledger: LedgerService;
   audit: AuditService;
   pii: PiiCrypto;
+  privacy: PrivacyPolicy;
   clock: Clock;
   onOutboxWritten: () => void;
 }
@@ -123,7 +125,9 @@ export function createReviewService(deps: ReviewDeps) {
     return a.municipality === p.municipality && RECEIVER_ALLOCATION_VISIBLE.includes(a.status);
   }
 
-  const showReasonTo = (p: Principal, reg: RegistrationRow) => p.role === 'coordinator' || reg.reportingMunicipality === p.municipality;
+  /** Reasons are personal data: for the coordinator and the reporting municipality, while it may still see the case's. */
+  const showReasonTo = (p: Principal, reg: RegistrationRow) =>
+    (p.role === 'coordinator' || reg.reportingMunicipality === p.municipality) && deps.privacy.access(p, reg) === 'available';
 
   /**
    * The answer to a decision that committed: the allocation as it now is, read without the
@@ -157,7 +161,7 @@ export function createReviewService(deps: ReviewDeps) {
   async function allocationView(a: AllocationRow, reg: RegistrationRow, showReason: boolean) {
     const today = amsterdamDate(clock.now());
     const children = await db
-      .select({ birthDate: householdMembers.birthDate })
+      .select({ birthDate: householdMembers.birthDate, birthYear: householdMembers.birthYear })
       .from(householdMembers)
       .where(and(eq(householdMembers.registrationId, reg.id), eq(householdMembers.role, 'child')))
       .orderBy(asc(householdMembers.position));
@@ -181,7 +185,8 @@ export function createReviewService(deps: ReviewDeps) {
         adults: reg.adults,
         children: reg.children,
         householdSize: reg.adults + reg.children,
-        childrenAges: children.map((c) => ageOn(c.birthDate, today)),
+        // After pseudonymisation only the birth year is left: the age reached this calendar year.
+        childrenAges: children.map((c) => (c.birthDate ? ageOn(c.birthDate, today) : Number(today.slice(0, 4)) - birthYearOf(c))),
         needs: reg.needs as Record<string, never>,
         networkMunicipalities: reg.networkMunicipalities,
         daysWaiting: Math.max(0, Math.round((Date.parse(today) - Date.parse(reg.reportedOn)) / 86_400_000)),

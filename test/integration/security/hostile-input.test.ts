@@ -7,7 +7,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { frameworkErrorHandler } from '../../../src/http/conventions.js';
 import { SignJWT } from 'jose';
 import { fixedClock, rowCounts, startTestApp, TEST_JWT_SECRET, type TestApp } from '../../support/harness.js';
-import { familyBody, nextBsn } from '../../support/families.js';
+import { asShown, familyBody, nextBsn } from '../../support/families.js';
 
 const clock = fixedClock('2026-11-30T10:00:00Z');
 let t: TestApp;
@@ -21,7 +21,7 @@ const HOSTILE_CLAIMS: Record<string, Record<string, unknown>> = {
   'a subject with a line break (a forged log line)': { sub: 'client\n{"level":30,"msg":"forged"}', role: 'coordinator' },
   'a subject with a bidirectional override': { sub: 'client\u202egnp.exe', role: 'coordinator' },
   'a subject with a NUL': { sub: 'client\u0000x', role: 'coordinator' },
-  'a subject with a space': { sub: 'client one', role: 'coordinator' },
+  'a subject with a trailing space': { sub: 'client ', role: 'coordinator' },
   'a subject of 201 characters': { sub: 's'.repeat(201), role: 'coordinator' },
   'an empty subject': { sub: '', role: 'coordinator' },
   'a numeric subject': { sub: 12345, role: 'coordinator' },
@@ -266,7 +266,7 @@ describe('text that looks like an attack but is just text', () => {
     const detail = await t.app.inject({ url: `/api/v1/registrations/${res.json().id}`, headers: municipality });
     expect(detail.headers['content-type']).toMatch(/^application\/json/);
     expect(detail.headers['x-content-type-options']).toBe('nosniff');
-    expect(detail.json().household).toEqual(body.household);
+    expect(detail.json().household).toEqual(asShown(body.household));
     expect(detail.json().notes).toBe(body.notes);
     const search = await t.app.inject({ url: `/api/v1/municipalities?name=${encodeURIComponent("'; DROP TABLE municipalities; --")}`, headers: coordinator });
     expect(search.statusCode).toBe(200);
