@@ -5,11 +5,14 @@
 --   * key rotation (npm run rotate-keys): the value re-encrypted under another key id (or an
 --     unbound v1 value rewritten as v2). A rewrite under the same key is refused.
 -- Every other column must stay as it was.
+-- Never NULL (a NULL would read as "not refused" in the triggers' IF): COALESCE to false.
 CREATE OR REPLACE FUNCTION personal_value_change_allowed(old_value text, new_value text, registration uuid) RETURNS boolean AS $$
-  SELECT old_value IS NOT DISTINCT FROM new_value
+  SELECT COALESCE(
+    old_value IS NOT DISTINCT FROM new_value
     OR (new_value IS NULL AND EXISTS (SELECT 1 FROM registrations r WHERE r.id = registration AND r.pseudonymised_at IS NOT NULL))
-    OR (old_value IS NOT NULL AND new_value LIKE 'v2.%'
-        AND (old_value LIKE 'v1.%' OR split_part(old_value, '.', 2) <> split_part(new_value, '.', 2)));
+    OR (old_value IS NOT NULL AND new_value IS NOT NULL AND new_value LIKE 'v2.%'
+        AND (old_value LIKE 'v1.%' OR split_part(old_value, '.', 2) <> split_part(new_value, '.', 2))),
+    false);
 $$ LANGUAGE sql STABLE;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION append_only_but_erasable() RETURNS trigger AS $$

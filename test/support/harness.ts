@@ -1,6 +1,8 @@
 // Test harness: every test file gets its own PostgreSQL database and BullMQ key prefix, so
 // files run in parallel against the one real PostgreSQL and Redis of the machine.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -139,6 +141,15 @@ export async function sqlRows<T extends pg.QueryResultRow>(databaseUrl: string, 
   } finally {
     await c.end();
   }
+}
+
+/** `pg_dump --data-only` of a test database: what a backup or a stolen dump would hold. */
+export async function pgDump(databaseUrl: string): Promise<string> {
+  const url = new URL(databaseUrl);
+  const { stdout } = await promisify(execFile)('pg_dump', ['--data-only', '-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres', url.pathname.slice(1)], {
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return stdout;
 }
 
 /** Row counts of every table, to prove that bad input changed nothing. */

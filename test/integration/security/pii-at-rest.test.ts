@@ -12,7 +12,7 @@ import { loadConfig } from '../../../src/config.js';
 import { createContainer, type Container } from '../../../src/container.js';
 import { createLogger } from '../../../src/logger.js';
 import { keyId } from '../../../src/modules/pii/pii-crypto.js';
-import { fixedClock, startTestApp, TEST_PII_KEY, type TestApp } from '../../support/harness.js';
+import { fixedClock, pgDump as dumpOf, startTestApp, TEST_PII_KEY, type TestApp } from '../../support/harness.js';
 import { asShown, familyBody, nextBsn } from '../../support/families.js';
 import { ROOT } from '../../support/processes.js';
 import { activeAllocation, coordinatorPost, waitForStatus } from '../../support/workflow.js';
@@ -30,6 +30,8 @@ const CIPHERTEXT_COLUMNS = [
   'registration_events.reason_ciphertext',
   'registrations.notes_ciphertext',
   'shelter_stays.location_ciphertext',
+  'registration_documents.title_ciphertext',
+  'registration_documents.content_ciphertext',
 ];
 
 let t: TestApp;
@@ -60,11 +62,7 @@ async function registerFamily(i: number, withNotes: boolean) {
   return res.json().id as string;
 }
 
-async function pgDump(): Promise<string> {
-  const url = new URL(t.databaseUrl);
-  const { stdout } = await run('pg_dump', ['--data-only', '-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres', url.pathname.slice(1)], { maxBuffer: 256 * 1024 * 1024 });
-  return stdout;
-}
+const pgDump = () => dumpOf(t.databaseUrl);
 
 async function rotateKeys(env: Record<string, string>, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -130,6 +128,17 @@ beforeAll(async () => {
     payload: { type: 'holiday_park', startDate: '2026-11-02', nightlyCostCents: 8900, location },
   });
   expect(stay.statusCode, stay.body).toBe(201);
+  // A case document: its title and its content are personal data too.
+  const title = `Zelfredzaamheidsonderzoek${tag} Zeldenrust1`;
+  const content = `%PDF-1.7\n% Rapport${tag}: moeder heeft schulden bij de Belastingdienst\n`;
+  secrets.push(title, `Rapport${tag}`, Buffer.from(content).toString('base64').slice(12, 60));
+  const doc = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/registrations/${f1}/documents`,
+    headers: await t.auth('municipality', { municipality: 'GM0363' }),
+    payload: { kind: 'self_reliance_assessment', title, contentType: 'application/pdf', content: Buffer.from(content).toString('base64') },
+  });
+  expect(doc.statusCode, doc.body).toBe(201);
 
   // Family 2: withdrawn with a reason. Family 3: no notes, still waiting.
   const f2 = await registerFamily(2, true);
