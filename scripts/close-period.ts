@@ -73,6 +73,7 @@ try {
     clock: systemClock,
     logger,
     settings: config.periods,
+    unit: config.allocation.unit,
   });
   const actor: Actor = { sub: `system:close-period:${operator()}`.slice(0, 200), role: 'system', organisation: 'LCP', traceId: null };
   const out = await distribution.closePeriod(actor, period, { force: parsed.values.force === true });

@@ -19,6 +19,8 @@ import { distributionReportRoutes } from './modules/reports/distribution-report-
 import { uiPlugin } from './modules/ui/ui-plugin.js';
 import { documentsRoutes } from './modules/documents/documents-routes.js';
 import { privacyRoutes } from './modules/privacy/privacy-routes.js';
+import { maatwerkRoutes } from './modules/maatwerk/maatwerk-routes.js';
+import { maatwerkReportRoutes } from './modules/reports/maatwerk-report-routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -94,6 +96,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await api.register(distributionReportRoutes, { service: container.services.distributionReport });
       await api.register(documentsRoutes, { service: container.services.documents, maxBytes: config.privacy.documentMaxBytes });
       await api.register(privacyRoutes, { service: container.services.retention });
+      await api.register(maatwerkRoutes, { service: container.services.maatwerk });
+      await api.register(maatwerkReportRoutes, { service: container.services.maatwerkReport });
     },
     { prefix: API_PREFIX },
   );

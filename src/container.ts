@@ -35,6 +35,9 @@ import { createDocumentsRepository } from './modules/documents/documents-reposit
 import { createDocumentsService } from './modules/documents/documents-service.js';
 import { createPrivacyRepository } from './modules/privacy/privacy-repository.js';
 import { createPrivacyService } from './modules/privacy/privacy-service.js';
+import { createMaatwerkRepository } from './modules/maatwerk/maatwerk-repository.js';
+import { createMaatwerkService } from './modules/maatwerk/maatwerk-service.js';
+import { createMaatwerkReportService } from './modules/reports/maatwerk-report-service.js';
 
 /** How long start-up waits for the rate limiter's Redis connection; an absent Redis does not block it. */
 const REDIS_CONNECT_WAIT_MS = 2_000;
@@ -105,6 +108,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
   let relay: OutboxRelay | undefined;
   const nudgeRelay = () => relay?.nudge();
   const registrationsRepo = createRegistrationsRepository();
+  const maatwerkRepo = createMaatwerkRepository();
   const registrations = createRegistrationsService({
     db,
     repo: registrationsRepo,
@@ -114,17 +118,22 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     privacy,
     clock,
     unit: config.allocation.unit,
+    regions: maatwerkRepo,
     onOutboxWritten: nudgeRelay,
   });
   const verifier: TokenVerifier = createTokenVerifier(config.auth);
 
   const allocationRepo = createAllocationRepository();
   const ledger = createLedgerService({ repo: allocationRepo });
+  // Maatwerk: profiles, declared capacity and the needs policy; the allocation reads them.
+  const maatwerk = createMaatwerkService({ db, repo: maatwerkRepo, audit, clock });
   const allocation = createAllocationService({
     db,
     repo: allocationRepo,
     registrations: registrationsRepo,
     ledger,
+    maatwerk: maatwerkRepo,
+    pii,
     clock,
     logger,
     settings: config.allocation,
@@ -136,6 +145,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     municipalities: municipalitiesRepo,
     allocation,
     ledger,
+    maatwerk: maatwerkRepo,
     audit,
     pii,
     privacy,
@@ -163,8 +173,10 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     clock,
     logger,
     settings: config.periods,
+    unit: config.allocation.unit,
   });
   const distributionReport = createDistributionReportService({ db, repo: createDistributionReportRepository(), distribution });
+  const maatwerkReport = createMaatwerkReportService({ db });
 
   const probes: ReadinessProbe[] = [
     { name: 'database', check: () => database.ping() },
@@ -179,6 +191,8 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     'close-due-periods': async (_payload, ctx) => {
       const closed = await distribution.closeDuePeriods(systemActor(ctx.jobId));
       if (closed.length > 0) logger.info({ jobId: ctx.jobId, closed }, 'closed ended periods');
+      // The same hourly run books shelter credits that became due (a stay passing the key's minimum nights).
+      await distribution.bookShelterCredits(systemActor(ctx.jobId));
     },
     'pseudonymise-closed-cases': async (_payload, ctx) => {
       const count = await retention.pseudonymiseDue(systemActor(ctx.jobId));
@@ -199,7 +213,7 @@ export async function createContainer({ config, logger, clock = systemClock }: C
     jobHandlers,
     onRedisError,
     pii,
-    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, documents, retention },
+    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, documents, retention, maatwerk, maatwerkReport },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {
       relay ??= createOutboxRelay({ db, queue: jobs.queue, clock, logger, pollMs: config.outboxPollMs });

@@ -97,14 +97,14 @@ export async function checkInvariants(databaseUrl: string, opts: { now?: Date } 
       where coalesce(u.units, 0) <> coalesce(r.units, 0)`);
     report('accrued units = open registrations', held.map((r) => `key v${r.v}: period_key_units ${r.stored}, registrations ${r.held}`));
 
-    // 4. The carried part of E = the settlement and merge movements (exact fractions).
+    // 4. The carried part of E = the settlement, merge and shelter-credit movements (exact fractions).
     const deltas = await q<{ code: string; delta: string }>(`
-      select municipality as code, entitlement_delta as delta from ledger_movements where kind in ('settlement', 'merge') order by seq`);
+      select municipality as code, entitlement_delta as delta from ledger_movements where kind in ('settlement', 'merge', 'shelter_credit') order by seq`);
     const summed = new Map<string, Rational>();
     for (const d of deltas) summed.set(d.code, add(summed.get(d.code) ?? ZERO, parseRational(d.delta)));
     const carried = await q<{ code: string; carried: string }>(`select municipality as code, carried from municipality_ledger`);
     report(
-      'carried = settlements and mergers',
+      'carried = settlements, mergers and shelter credits',
       carried
         .filter((r) => formatRational(parseRational(r.carried)) !== formatRational(summed.get(r.code) ?? ZERO))
         .map((r) => `${r.code}: ledger ${r.carried}, movements ${formatRational(summed.get(r.code) ?? ZERO)}`),

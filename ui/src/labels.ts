@@ -77,8 +77,19 @@ export const shelterType = lookup({
   other: 'Anders',
 });
 
+const NEED_UNMET: Record<string, string> = {
+  medicalCare: 'geen gespecialiseerde medische zorg',
+  specialEducation: 'geen plek in het speciaal onderwijs',
+  accessibleHousing: 'geen toegankelijke woning',
+  largeDwelling: 'geen woning met 4 of meer slaapkamers',
+  languageSupport: 'geen taal- en inburgeringsondersteuning',
+};
+
 /** Why a constraint took municipalities out of the running for this family. */
-export const constraintReason = lookup({
+export const constraintReason = (code: string | null | undefined): string =>
+  code?.startsWith('need_unmet:') ? (NEED_UNMET[code.slice('need_unmet:'.length)] ?? code) : constraintReasonFixed(code);
+
+const constraintReasonFixed = lookup({
   reporting_municipality: 'meldende gemeente',
   family_exclusion: 'uitgesloten voor het gezin',
   rejected_before: 'eerder afgewezen',
@@ -97,6 +108,8 @@ export const selection = lookup({
     'Geen enkele toegestane gemeente zat nog onder haar bovenquotum. Daarom is de gemeente met de vroegste termijn van alle toegestane gemeenten gekozen (terugvalregel).',
   network_preference:
     'Gekozen vanwege het netwerk van het gezin: deze gemeente hoort bij het netwerk en haar saldo ligt binnen de toegestane marge van de gemeente die de quotummethode koos.',
+  preference:
+    'Gekozen vanwege maatwerk (werkregio, aangeboden woonruimte of een zachte behoefte): haar saldo ligt binnen de toegestane marge van de gemeente die de quotummethode koos.',
   override: 'Handmatig toegewezen door de coördinator.',
   none: 'Er is geen gemeente gekozen: alle gemeenten zijn door beperkingen uitgesloten.',
 });
@@ -106,6 +119,7 @@ export interface Needs {
   medicalCare?: boolean;
   specialEducation?: boolean;
   minimumBedrooms?: number;
+  languageSupport?: boolean;
   [other: string]: unknown;
 }
 
@@ -113,7 +127,11 @@ export const NEED_FLAGS = [
   ['accessibleHousing', 'woning zonder trappen'],
   ['medicalCare', 'medische zorg in de buurt'],
   ['specialEducation', 'speciaal onderwijs'],
+  ['languageSupport', 'taal- en inburgeringsondersteuning'],
 ] as const;
+
+/** How a need counted for this proposal (the coordinator's needs policy). */
+export const needMode = lookup({ hard: 'harde eis', soft: 'voorkeur' });
 
 export function needsList(needs: Needs | null | undefined): string[] {
   if (!needs) return [];

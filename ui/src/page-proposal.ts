@@ -7,7 +7,7 @@ import { add, alertBox, button, dataList, h, heading, link, paragraph, replaceCh
 import { agesText, householdText, needsText, networkText, statusBadge } from './family';
 import { date, days, int, listNl, num, num2, periodLabel, plural, share, signedShare, timestamp } from './format';
 import { selectField, textArea, textField } from './forms';
-import { allocationStatus, constraintReason, registrationStatus, selection } from './labels';
+import { allocationStatus, constraintReason, needMode, registrationStatus, selection } from './labels';
 import { byName, collator, loadMunicipalities, nameOf, type Municipality } from './municipalities';
 import { problemSummary, type ProblemContext } from './problems';
 import { navigate, takeFlash, type PageContext } from './router';
@@ -49,11 +49,31 @@ function familySection(a: Allocation) {
       ['Huishouden', householdText(f)],
       ['Leeftijden kinderen', agesText(f.childrenAges)],
       ['Behoeften', needsText(f)],
+      ...(a.explanation.maatwerk && a.explanation.maatwerk.needs.length > 0
+        ? [['Meegewogen als', listNl(a.explanation.maatwerk.needs.map((n) => `${needLabel(n.kind)}: ${needMode(n.mode)}`))] as [string, string]]
+        : []),
+      ['Aangeboden woonruimte', capacityText(a)],
       ['Netwerk', networkText(f.networkMunicipalities)],
       ['Status registratie', registrationStatus(f.registrationStatus)],
     ]),
     paragraph(link(`/registraties/${a.registrationId}`, 'Registratie, geschiedenis en noodopvang bekijken')),
   );
+}
+
+const NEED_KIND_LABELS: Record<string, string> = {
+  medicalCare: 'medische zorg',
+  specialEducation: 'speciaal onderwijs',
+  accessibleHousing: 'woning zonder trappen',
+  largeDwelling: 'woning met 4 of meer slaapkamers',
+  languageSupport: 'taalondersteuning',
+};
+const needLabel = (kind: string) => NEED_KIND_LABELS[kind] ?? kind;
+
+/** The declared dwelling this allocation is booked against, if any. */
+function capacityText(a: Allocation): string {
+  const c = a.explanation.maatwerk?.capacity;
+  if (!c) return 'geen (niet geboekt op aangeboden woonruimte)';
+  return `${c.kind === 'flex_unit' ? 'flexwoning' : 'woning'} in ${nameOf(c.municipality)}, ${plural(c.bedrooms, 'slaapkamer', 'slaapkamers')}${c.accessible ? ', toegankelijk' : ''}`;
 }
 
 function candidateRow(c: Candidate, opts: { chosen: boolean; maxEA: number; maxAbsBalance: number; rank: number }) {
@@ -209,6 +229,7 @@ function explanationSection(a: Allocation) {
     'section',
     { class: 'proposal__why', 'aria-labelledby': 'waarom-kop' },
     heading(2, 'Waarom deze gemeente?', { id: 'waarom-kop' }),
+    e.summaryNl ? h('p', { class: 'utrecht-paragraph utrecht-paragraph--lead proposal__summary' }, e.summaryNl) : null,
     e.selection === 'fallback_no_upper_quota_candidate' ? alertBox('warning', [paragraph(selection(e.selection))]) : paragraph(selection(e.selection)),
     e.override ? paragraph(`Toegewezen door ${e.override.by}${e.override.replaced ? `; dit vervangt het voorstel voor ${nameOf(e.override.replaced)}` : ''}.`) : null,
     dataList(

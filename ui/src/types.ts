@@ -42,6 +42,12 @@ export interface Explanation {
   network?: NetworkExplanation | null;
   notes?: string[];
   override?: { by: string; replaced: string | null };
+  /** One or two sentences in Dutch that say why (quota, removals, the need or capacity that decided, fallback). */
+  summaryNl?: string;
+  maatwerk?: {
+    needs: Array<{ kind: string; mode: 'hard' | 'soft' }>;
+    capacity: { declarationId: string; municipality: string; kind: 'dwelling' | 'flex_unit'; bedrooms: number; accessible: boolean } | null;
+  };
 }
 
 export interface Family {
@@ -73,9 +79,11 @@ export interface Allocation {
   family: Family;
 }
 
+/** Name and birth date are null once the case's personal data is erased (pseudonymised); the birth year stays. */
 export interface Person {
-  name: string;
-  birthDate: string;
+  name: string | null;
+  birthDate: string | null;
+  birthYear: number;
 }
 
 export interface Registration {
@@ -92,6 +100,9 @@ export interface Registration {
   createdAt: string;
   updatedAt: string;
   household?: { adults: Person[]; children: Person[] };
+  /** available, withheld or erased (SECURITY.md, retention). */
+  personalData?: 'available' | 'withheld' | 'erased';
+  pseudonymisedAt?: string | null;
   networkMunicipalities?: string[];
   excludedMunicipalities?: string[];
   needs?: Needs;

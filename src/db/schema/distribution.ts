@@ -26,7 +26,7 @@ export const ledgerMovements = pgTable(
   'ledger_movements',
   {
     seq: bigserial('seq', { mode: 'number' }).primaryKey(),
-    kind: text('kind').$type<'accrual' | 'allocation' | 'release' | 'settlement' | 'merge'>().notNull(),
+    kind: text('kind').$type<'accrual' | 'allocation' | 'release' | 'settlement' | 'merge' | 'shelter_credit'>().notNull(),
     period: text('period').notNull(),
     /** accrual: units under keyVersion, added to every municipality's entitlement (negative = withdrawn). */
     keyVersion: integer('key_version'),
@@ -34,7 +34,7 @@ export const ledgerMovements = pgTable(
     municipality: text('municipality'),
     /** allocation (+) and release (−) of units in A. */
     units: integer('units').notNull().default(0),
-    /** settlement/merge: exact change to the municipality's carried entitlement, "num/den". */
+    /** settlement/merge/shelter_credit: exact change to the municipality's carried entitlement, "num/den". */
     entitlementDelta: text('entitlement_delta'),
     registrationId: uuid('registration_id'),
     allocationId: uuid('allocation_id'),

@@ -5,3 +5,4 @@ export * from './audit.js';
 export * from './outbox.js';
 export * from './shelter.js';
 export * from './documents.js';
+export * from './maatwerk.js';

@@ -22,6 +22,10 @@ export const registrations = pgTable(
     needs: jsonb('needs').$type<Record<string, unknown>>().notNull().default({}),
     networkMunicipalities: text('network_municipalities').array().notNull().default(sql`'{}'::text[]`),
     excludedMunicipalities: text('excluded_municipalities').array().notNull().default(sql`'{}'::text[]`),
+    /** Hard restriction to one region (DESIGN §5): only its municipalities may receive the family. */
+    regionRestriction: jsonb('region_restriction').$type<{ kind: 'labour_market' | 'wmo' | 'province'; code: string }>(),
+    /** Labour-market region where an adult works or has an offer: a preference within the tolerance. */
+    workRegion: text('work_region'),
     notesCiphertext: text('notes_ciphertext'),
     /** Bumped each time a new proposal is wanted; the allocate job carries it (idempotency). */
     allocationRound: integer('allocation_round').notNull().default(1),
@@ -106,6 +110,8 @@ export const allocations = pgTable(
     keyVersion: integer('key_version').notNull(),
     period: text('period').notNull(),
     explanation: jsonb('explanation').notNull(),
+    /** The declared capacity this allocation is booked against (one dwelling), if any. */
+    capacityDeclarationId: uuid('capacity_declaration_id'),
     reasonCiphertext: text('reason_ciphertext'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     createdBySub: text('created_by_sub').notNull(),

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import {
   allocations, distributionKeys, ledgerMovements, ledgerState, municipalities, municipalityLedger, periodCounters, periodKeyUnits, periods,
-  auditEvents, registrationEvents, registrations,
+  auditEvents, registrationEvents, registrations, capacityDeclarations, municipalityProfileVersions, needsPolicies,
   type AllocationStatus,
 } from '../../db/schema/index.js';
 import type { AuditRow } from '../audit/audit-service.js';
@@ -120,7 +120,7 @@ export function createAllocationRepository() {
         actorSub: string;
         proposals: Array<{
           allocationId: string; registrationId: string; municipality: string; units: number; keyVersion: number; accrue: boolean;
-          firstProposal: boolean; explanation: unknown;
+          firstProposal: boolean; explanation: unknown; capacityDeclarationId: string | null;
         }>;
         needsAttention: string[];
         events: Array<typeof registrationEvents.$inferInsert>;
@@ -138,6 +138,8 @@ export function createAllocationRepository() {
         movements.push({ kind: 'allocation', kv: null, mu: p.municipality, units: p.units, reg: p.registrationId, alloc: p.allocationId });
         byMunicipality.set(p.municipality, (byMunicipality.get(p.municipality) ?? 0) + p.units);
       }
+      const byDeclaration = new Map<string, number>();
+      for (const p of b.proposals) if (p.capacityDeclarationId) byDeclaration.set(p.capacityDeclarationId, (byDeclaration.get(p.capacityDeclarationId) ?? 0) + 1);
       const json = (v: unknown) => JSON.stringify(v);
       const now = b.now.toISOString();
       const result = await tx.execute(sql`
@@ -160,10 +162,14 @@ export function createAllocationRepository() {
         ), h as (
           update ${ledgerState} set seq = greatest(${ledgerState}.seq, (select seq from s)) where id = 1
         ), al as (
-          insert into ${allocations} (id, registration_id, municipality, status, kind, units, key_version, period, explanation, created_at, created_by_sub)
-          select t.id, t.reg, t.mu, 'proposed', 'engine', t.units, t.kv, ${b.period}, t.explanation, ${now}::timestamptz, ${b.actorSub}
-          from jsonb_to_recordset(${json(b.proposals.map((p) => ({ id: p.allocationId, reg: p.registrationId, mu: p.municipality, units: p.units, kv: p.keyVersion, explanation: p.explanation })))}::jsonb)
-            as t(id uuid, reg uuid, mu text, units int, kv int, explanation jsonb)
+          insert into ${allocations} (id, registration_id, municipality, status, kind, units, key_version, period, explanation, capacity_declaration_id, created_at, created_by_sub)
+          select t.id, t.reg, t.mu, 'proposed', 'engine', t.units, t.kv, ${b.period}, t.explanation, t.cd, ${now}::timestamptz, ${b.actorSub}
+          from jsonb_to_recordset(${json(b.proposals.map((p) => ({ id: p.allocationId, reg: p.registrationId, mu: p.municipality, units: p.units, kv: p.keyVersion, explanation: p.explanation, cd: p.capacityDeclarationId })))}::jsonb)
+            as t(id uuid, reg uuid, mu text, units int, kv int, explanation jsonb, cd uuid)
+        ), cd as (
+          update ${capacityDeclarations} d set booked = d.booked + t.n
+          from jsonb_to_recordset(${json([...byDeclaration].map(([id, n]) => ({ id, n })))}::jsonb) as t(id uuid, n int)
+          where d.id = t.id
         ), c as (
           insert into ${periodCounters} (period, municipality, proposed, approved, realised)
           select ${b.period}, p.mu, p.units, 0, 0 from per_municipality p
@@ -182,14 +188,15 @@ export function createAllocationRepository() {
           ])}::jsonb) as t(id uuid, status text, first boolean, accrue boolean, kv int, units int)
           where g.id = t.id
         ), e as (
-          insert into ${registrationEvents} (registration_id, action, from_status, to_status, allocation_id, municipality, actor_sub, actor_role, actor_municipality, at)
-          select t.registration_id, t.action, t.from_status, t.to_status, t.allocation_id, t.municipality, t.actor_sub, t.actor_role, t.actor_municipality, t.at
+          insert into ${registrationEvents} (id, registration_id, action, from_status, to_status, allocation_id, municipality, actor_sub, actor_role, actor_municipality, reason_ciphertext, at)
+          select coalesce(t.id, nextval(pg_get_serial_sequence('registration_events', 'id'))), t.registration_id, t.action, t.from_status, t.to_status, t.allocation_id, t.municipality,
+                 t.actor_sub, t.actor_role, t.actor_municipality, t.reason_ciphertext, t.at
           from jsonb_to_recordset(${json(b.events.map((ev, ord) => ({
-            registration_id: ev.registrationId, action: ev.action, from_status: ev.fromStatus ?? null, to_status: ev.toStatus,
+            id: ev.id ?? null, registration_id: ev.registrationId, action: ev.action, from_status: ev.fromStatus ?? null, to_status: ev.toStatus,
             allocation_id: ev.allocationId ?? null, municipality: ev.municipality ?? null, actor_sub: ev.actorSub, actor_role: ev.actorRole,
-            actor_municipality: ev.actorMunicipality ?? null, at: ev.at, ord,
-          })))}::jsonb) as t(registration_id uuid, action text, from_status text, to_status text, allocation_id uuid, municipality text,
-                             actor_sub text, actor_role text, actor_municipality text, at timestamptz, ord int)
+            actor_municipality: ev.actorMunicipality ?? null, reason_ciphertext: ev.reasonCiphertext ?? null, at: ev.at, ord,
+          })))}::jsonb) as t(id bigint, registration_id uuid, action text, from_status text, to_status text, allocation_id uuid, municipality text,
+                             actor_sub text, actor_role text, actor_municipality text, reason_ciphertext text, at timestamptz, ord int)
           order by t.ord
         ), au as (
           insert into ${auditEvents} (at, actor_sub, actor_role, actor_organisation, action, resource_type, resource_id, registration_id, trace_id, status_code)
@@ -222,9 +229,9 @@ export function createAllocationRepository() {
       await tx.execute(sql`
         with a as (
           insert into ${allocations} (id, registration_id, municipality, status, kind, units, key_version, period, explanation,
-                                      reason_ciphertext, created_at, created_by_sub, decided_at, decided_by_sub)
+                                      capacity_declaration_id, reason_ciphertext, created_at, created_by_sub, decided_at, decided_by_sub)
           values (${row.id}, ${row.registrationId}, ${row.municipality}, ${row.status}, ${row.kind}, ${row.units}, ${row.keyVersion}, ${row.period},
-                  ${JSON.stringify(row.explanation)}::jsonb, ${row.reasonCiphertext ?? null}, ${row.createdAt}, ${row.createdBySub},
+                  ${JSON.stringify(row.explanation)}::jsonb, ${row.capacityDeclarationId ?? null}::uuid, ${row.reasonCiphertext ?? null}, ${row.createdAt}, ${row.createdBySub},
                   ${row.decidedAt ?? null}, ${row.decidedBySub ?? null})
         )
         insert into ${periodCounters} (period, municipality, proposed, approved, realised)
@@ -249,20 +256,38 @@ export function createAllocationRepository() {
           },
         });
     },
-    /** Municipalities no proposal may go to now: suspended, no longer existing, or full for the period. */
-    async unavailable(tx: DbOrTx, period: string) {
-      const rows = await tx
-        .select({
-          code: municipalities.code,
-          suspended: municipalities.suspended,
-          active: municipalities.active,
-          capacity: municipalities.capacityPerPeriod,
-          used: sql<number>`coalesce(${periodCounters.proposed} + ${periodCounters.approved}, 0)::int`,
-        })
-        .from(municipalities)
-        .leftJoin(periodCounters, and(eq(periodCounters.municipality, municipalities.code), eq(periodCounters.period, period)))
-        .where(sql`${municipalities.suspended} or not ${municipalities.active} or ${municipalities.capacityPerPeriod} is not null`);
-      return rows;
+    /**
+     * Everything an allocate batch needs besides the ledger, in one statement under the lock:
+     * the unavailable municipalities (as `unavailable`), the open capacity declarations of the
+     * period, and markers that change whenever a profile, the needs policy or the municipality
+     * table changes (so a worker reloads its cached profiles exactly then).
+     */
+    async availability(tx: DbOrTx, period: string) {
+      const result = await tx.execute(sql`
+        select
+          (select coalesce(json_agg(u), '[]'::json) from (
+             select m.code, m.suspended, m.active, m.capacity_per_period as capacity, coalesce(c.proposed + c.approved, 0)::int as used
+             from ${municipalities} m
+             left join ${periodCounters} c on c.municipality = m.code and c.period = ${period}
+             where m.suspended or not m.active or m.capacity_per_period is not null) u) as unavailable,
+          (select coalesce(json_agg(d order by d.created_at, d.id), '[]'::json) from (
+             select id, municipality, kind, units - booked as remaining, bedrooms, accessible, created_at
+             from ${capacityDeclarations} where period = ${period} and booked < units) d) as declarations,
+          (select coalesce(max(id), 0)::text from ${municipalityProfileVersions})
+            || ':' || (select coalesce(max(version), 0)::text from ${needsPolicies})
+            || ':' || (select coalesce(extract(epoch from max(updated_at)), 0)::text from ${municipalities}) as mark`);
+      const row = (result as unknown as {
+        rows: Array<{
+          unavailable: Array<{ code: string; suspended: boolean; active: boolean; capacity: number | null; used: number }>;
+          declarations: Array<{ id: string; municipality: string; kind: 'dwelling' | 'flex_unit'; remaining: number; bedrooms: number; accessible: boolean; created_at: string }>;
+          mark: string;
+        }>;
+      }).rows[0]!;
+      return {
+        unavailable: row.unavailable,
+        declarations: row.declarations.map((d) => ({ id: d.id, municipality: d.municipality, kind: d.kind, remaining: d.remaining, bedrooms: d.bedrooms, accessible: d.accessible, createdAt: d.created_at })),
+        mark: row.mark,
+      };
     },
     async insertAllocation(tx: DbOrTx, row: typeof allocations.$inferInsert) {
       await tx.insert(allocations).values(row);

@@ -7,7 +7,12 @@ import type { Actor } from '../audit/audit-service.js';
 import { auditRows, systemActor } from '../audit/audit-service.js';
 import type { RegistrationRow, RegistrationsRepository } from '../registrations/registrations-repository.js';
 import type { AllocationRepository } from './allocation-repository.js';
-import type { Exclusion } from './engine/index.js';
+import type { Exclusion, Explanation } from './engine/index.js';
+import type { MaatwerkRepository } from '../maatwerk/maatwerk-repository.js';
+import { policyOf } from '../maatwerk/maatwerk-service.js';
+import { buildProfileIndex, pickDeclaration, planFor, type NeedsPolicy, type OpenDeclaration, type ProfileIndex, type RegionKind } from '../maatwerk/maatwerk-rules.js';
+import { explainInDutch, type CapacityUsed } from '../maatwerk/maatwerk-explanation-nl.js';
+import { bound, type PiiCrypto } from '../pii/pii-crypto.js';
 import type { LedgerService, LedgerSession } from './ledger-service.js';
 import { periodAt } from './periods.js';
 
@@ -25,11 +30,59 @@ export function createAllocationService(deps: {
   repo: AllocationRepository;
   registrations: RegistrationsRepository;
   ledger: LedgerService;
+  maatwerk: MaatwerkRepository;
+  pii: PiiCrypto;
   clock: Clock;
   logger: Logger;
   settings: AllocationSettings;
 }) {
   const { db, repo, clock, settings } = deps;
+
+  /**
+   * Profiles, the needs policy and municipality names, as of the `mark` the availability
+   * statement read under the ledger lock. Every change of a profile, the policy or the
+   * municipality table changes the mark, so a batch never uses an older state than the one
+   * committed before it took the lock (see README.md, "Maatwerk").
+   */
+  let maatwerkCache: { mark: string; index: ProfileIndex; policy: NeedsPolicy } | undefined;
+  async function maatwerkAt(tx: Tx, mark: string) {
+    if (maatwerkCache?.mark === mark) return maatwerkCache;
+    const policy = policyOf(await deps.maatwerk.needsPolicy(tx));
+    const refs = await deps.maatwerk.municipalityRefs(tx);
+    const profiles = await deps.maatwerk.allProfiles(tx);
+    maatwerkCache = { mark, policy, index: buildProfileIndex(refs, profiles, policy) };
+    return maatwerkCache;
+  }
+  /** Key versions never change, so their shelter-credit option is kept for the process's life. */
+  const shelterNightsByKey = new Map<number, number | null>();
+  async function shelterCreditNights(tx: Tx, version: number): Promise<number | null> {
+    if (!shelterNightsByKey.has(version)) {
+      const [key] = await repo.keys(tx, [version]);
+      const option = (key?.definition as { shelterCredit?: { minimumNights: number } } | undefined)?.shelterCredit;
+      shelterNightsByKey.set(version, option ? option.minimumNights : null);
+    }
+    return shelterNightsByKey.get(version)!;
+  }
+
+  /**
+   * The explanation as stored: the engine's, plus what maatwerk added (the needs and how they
+   * counted, the region, the work region, the capacity booked) and the Dutch sentences.
+   */
+  function storedExplanation(e: Explanation, m: { index: ProfileIndex; policy: NeedsPolicy }, r: RegistrationRow, plan: ReturnType<typeof planFor> | null, capacity: (OpenDeclaration & { id: string }) | null, creditNights: number | null) {
+    const used: CapacityUsed | null = capacity ? { bedrooms: capacity.bedrooms, accessible: capacity.accessible, kind: capacity.kind } : null;
+    return {
+      ...e,
+      maatwerk: {
+        needs: plan?.needs ?? [],
+        needsPolicyVersion: m.policy.version,
+        regionRestriction: r.regionRestriction ?? null,
+        workRegion: r.workRegion ?? null,
+        capacity: capacity ? { declarationId: capacity.id, municipality: capacity.municipality, kind: capacity.kind, bedrooms: capacity.bedrooms, accessible: capacity.accessible } : null,
+        shelterCreditMinimumNights: creditNights,
+      },
+      summaryNl: explainInDutch(e, { name: (code) => m.index.names.get(code) ?? code, capacity: used, shelterCreditNights: creditNights }),
+    };
+  }
 
   const unitsOf = (r: RegistrationRow) => (settings.unit === 'persons' ? r.adults + r.children : 1);
   // Period rows are never deleted: once one is seen committed, its insert can be skipped.
@@ -50,7 +103,7 @@ export function createAllocationService(deps: {
     }
   }
 
-  type Unavailable = Awaited<ReturnType<AllocationRepository['unavailable']>>;
+  type Unavailable = Awaited<ReturnType<AllocationRepository['availability']>>['unavailable'];
   type Refused = Awaited<ReturnType<AllocationRepository['refusedFor']>>;
 
   /** Hard exclusions for this family, given its refusals and the municipalities unavailable now. */
@@ -68,12 +121,6 @@ export function createAllocationService(deps: {
     return out;
   }
 
-  /** Hard exclusions for this family now, each with its reason (the explanation lists them). */
-  async function exclusions(tx: Tx, reg: RegistrationRow, period: string, refused?: Refused): Promise<Exclusion[]> {
-    const r = refused ?? (await repo.refusedFor(tx, reg.id));
-    return exclusionsFrom(reg, r, await repo.unavailable(tx, period));
-  }
-
   /** Counters and ledger for a new allocation (engine proposal or override), booked in `period`. */
   async function bookAllocation(
     tx: Tx,
@@ -89,6 +136,7 @@ export function createAllocationService(deps: {
       actor: Actor;
       reasonCiphertext?: string | null;
       explanation: unknown;
+      capacityDeclarationId?: string | null;
       /** Further changes to the registration, written with the accrual fields in one update. */
       registrationPatch?: Parameters<RegistrationsRepository['update']>[2];
     },
@@ -107,6 +155,7 @@ export function createAllocationService(deps: {
       keyVersion: decision.keyVersion,
       period: opts.period,
       explanation: opts.explanation,
+      capacityDeclarationId: opts.capacityDeclarationId ?? null,
       reasonCiphertext: opts.reasonCiphertext ?? null,
       createdAt: now,
       createdBySub: opts.actor.sub,
@@ -120,10 +169,23 @@ export function createAllocationService(deps: {
     return allocationId;
   }
 
+  /**
+   * An override (under the ledger lock): the explanation as stored, with the Dutch sentences,
+   * and a fitting declared dwelling in the chosen municipality booked, as for an engine proposal.
+   */
+  async function overrideDetails(tx: Tx, reg: RegistrationRow, decision: { code: string; keyVersion: number; explanation: Explanation }, period: string) {
+    const { declarations, mark } = await repo.availability(tx, period);
+    const m = await maatwerkAt(tx, mark);
+    const declaration = pickDeclaration(declarations, decision.code, reg.needs) ?? null;
+    if (declaration) await deps.maatwerk.bookOne(tx, declaration.id);
+    const explanation = storedExplanation(decision.explanation, m, reg, null, declaration, await shelterCreditNights(tx, decision.keyVersion));
+    return { explanation, capacityDeclarationId: declaration?.id ?? null };
+  }
+
   return {
     unitsOf,
-    exclusions,
     bookAllocation,
+    overrideDetails,
 
     /**
      * The allocate job. Idempotent: it acts only on a registration still queued for this round,
@@ -161,40 +223,55 @@ export function createAllocationService(deps: {
         const others = await repo.lockQueued(tx, reg.id, BATCH - 1);
         const refusedOf = await repo.refusedForMany(tx, others.map((o) => o.id));
         const session = await deps.ledger.lock(tx);
-        const unavailable = await repo.unavailable(tx, period);
+        const { unavailable, declarations: open, mark } = await repo.availability(tx, period);
+        const m = await maatwerkAt(tx, mark);
+        const creditNights = await shelterCreditNights(tx, session.keyVersion);
         const events: Array<Parameters<RegistrationsRepository['addEvent']>[1]> = [];
         const audits: Array<{ action: string; resourceType: string; resourceId: string; registrationId: string }> = [];
         const proposals: Parameters<AllocationRepository['writeProposals']>[1]['proposals'] = [];
         const needsAttention: string[] = [];
+        const reasons: Array<{ event: (typeof events)[number]; text: string }> = [];
 
         // Every choice is made in memory first (each sees the ones before it); the batch is then
         // written in one statement, so the ledger lock is held for a constant number of statements.
         const one = (r: RegistrationRow, rRefused: Refused): 'proposed' | 'needs_attention' => {
+          const plan = planFor({ needs: r.needs, regionRestriction: (r.regionRestriction as { kind: RegionKind; code: string } | null) ?? null, workRegion: r.workRegion }, m.index, m.policy, open);
           const decision = session.choose({
             units: unitsOf(r),
-            excluded: exclusionsFrom(r, rRefused, unavailable),
+            excluded: [...exclusionsFrom(r, rRefused, unavailable), ...plan.excluded],
+            ...(plan.region ? { region: plan.region } : {}),
             network: r.networkMunicipalities,
             networkTolerance: settings.networkTolerance,
+            preferences: plan.preferences,
             accrue: r.accruedKeyVersion === null,
           });
           if (decision.kind === 'needs_attention') {
             needsAttention.push(r.id);
-            events.push({
-              registrationId: r.id, action: 'no_allowed_municipality', fromStatus: 'queued', toStatus: 'needs_attention',
+            // The reason goes into the history, so the coordinator sees why nothing was allowed; it
+            // is encrypted (bound to its event row) once the batch's choices are made.
+            const event = {
+              registrationId: r.id, action: 'no_allowed_municipality', fromStatus: 'queued' as const, toStatus: 'needs_attention' as const,
               actorSub: actor.sub, actorRole: actor.role, actorMunicipality: null, at: now,
-            });
+            };
+            events.push(event);
+            reasons.push({ event, text: storedExplanation(decision.explanation, m, r, plan, null, creditNights).summaryNl });
             audits.push({ action: 'registration.needs_attention', resourceType: 'registration', resourceId: r.id, registrationId: r.id });
             return 'needs_attention';
           }
           session.take(decision);
           const allocationId = randomUUID();
+          // A dwelling declared there that fits is booked; later families in the batch see it taken.
+          const declaration = pickDeclaration(open, decision.code, r.needs) ?? null;
+          if (declaration) declaration.remaining--;
           proposals.push({
             allocationId, registrationId: r.id, municipality: decision.code, units: decision.units, keyVersion: decision.keyVersion,
-            accrue: decision.accrue, firstProposal: r.firstProposedAt === null, explanation: decision.explanation,
+            accrue: decision.accrue, firstProposal: r.firstProposedAt === null,
+            explanation: storedExplanation(decision.explanation, m, r, plan, declaration, creditNights),
+            capacityDeclarationId: declaration?.id ?? null,
           });
           // Capacity counts proposals: later families in this batch see this one's units.
-          const m = unavailable.find((u) => u.code === decision.code);
-          if (m) m.used += decision.units;
+          const full = unavailable.find((u) => u.code === decision.code);
+          if (full) full.used += decision.units;
           events.push({
             registrationId: r.id, action: 'proposed', fromStatus: 'queued', toStatus: 'proposed', allocationId, municipality: decision.code,
             actorSub: actor.sub, actorRole: actor.role, actorMunicipality: null, at: now,
@@ -205,6 +282,11 @@ export function createAllocationService(deps: {
 
         const result = one(reg, refused);
         for (const o of others) one(o, refusedOf.get(o.id) ?? []);
+        // Rare (nothing allowed): each reason's event id is taken first, to bind the ciphertext to that row.
+        for (const { event, text } of reasons) {
+          event.id = await deps.registrations.nextEventId(tx);
+          event.reasonCiphertext = deps.pii.encrypt(text, bound('registration_events.reason_ciphertext', event.id));
+        }
         if (proposals.length > 0 && !knownPeriods.has(period) && (await repo.ensurePeriod(tx, period))) knownPeriods.add(period);
         const seq = await repo.writeProposals(tx, { period, now, actorSub: actor.sub, proposals, needsAttention, events, audit: auditRows(actor, audits, now) });
         if (seq !== null) session.booked(seq);

@@ -73,7 +73,7 @@ export function createLedgerService(deps: { repo: AllocationRepository }) {
         deltas.push({ kind: 'allocated', code: r.municipality, units: r.units });
       } else if (r.kind === 'accrual' && r.keyVersion !== null && r.municipality === null && r.entitlementDelta === null) {
         deltas.push({ kind: 'accrued', keyVersion: r.keyVersion, units: r.units });
-      } else if ((r.kind === 'settlement' || r.kind === 'merge') && r.municipality !== null && r.entitlementDelta !== null && r.units === 0) {
+      } else if ((r.kind === 'settlement' || r.kind === 'merge' || r.kind === 'shelter_credit') && r.municipality !== null && r.entitlementDelta !== null && r.units === 0) {
         deltas.push({ kind: 'carried', code: r.municipality, delta: r.entitlementDelta });
       } else {
         return false;

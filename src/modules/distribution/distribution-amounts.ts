@@ -1,5 +1,5 @@
 // Exact entitlement arithmetic shared by balances, period settlement and the report. Pure.
-import { compare, mul, neg, type Rational, ZERO } from '../allocation/engine/index.js';
+import { add, compare, mul, neg, type Rational, ZERO } from '../allocation/engine/index.js';
 import { gcd, reduce } from '../allocation/engine/rational.js';
 
 /** One key version's integer weights and their sum T. */
@@ -68,4 +68,28 @@ export function fixedDecimal(r: Rational, places = 4): string {
   const digits = magnitude.toString().padStart(places + 1, '0');
   const text = places === 0 ? digits : `${digits.slice(0, -places)}.${digits.slice(-places)}`;
   return scaled < 0n && magnitude !== 0n ? `-${text}` : text;
+}
+
+/**
+ * Shelter credit (issue 12 §6): each reporting municipality r gives up c_r units of entitlement,
+ * and every other municipality with weight receives c_r · w_j / (T − w_r) of it, so the national
+ * entitlement still equals the units allocated (ΣE = ΣA) and the quota rule keeps candidates.
+ * Exact; municipalities whose delta nets to zero are left out. A reporter that holds the whole
+ * key (T = w_r) cannot pass its credit on, so it gets none.
+ */
+export function shelterCreditDeltas(credits: ReadonlyMap<string, number>, key: KeyWeights): Map<string, Rational> {
+  const out = new Map<string, Rational>();
+  const bump = (code: string, r: Rational) => out.set(code, add(out.get(code) ?? ZERO, r));
+  for (const [reporter, units] of credits) {
+    if (units <= 0) continue;
+    const rest = key.total - (key.weights.get(reporter) ?? 0n);
+    if (rest <= 0n) continue;
+    bump(reporter, { num: -BigInt(units), den: 1n });
+    for (const [code, w] of key.weights) {
+      if (code === reporter || w === 0n) continue;
+      bump(code, reduce(BigInt(units) * w, rest));
+    }
+  }
+  for (const [code, r] of out) if (r.num === 0n) out.delete(code);
+  return out;
 }

@@ -8,6 +8,8 @@ export type KeyKind = 'population' | 'composite' | 'fixed';
 /** The body of PUT /distribution/key (also the file simulate-key reads). */
 export interface KeyBody {
   kind: KeyKind;
+  /** A key option (issue 12 §6), stored with the definition; the weights do not depend on it. */
+  shelterCredit?: { minimumNights: number } | undefined;
   components?: Array<{ attribute: string; weight: string }> | undefined;
   shares?: Array<{ municipality: string; weight: number }> | undefined;
 }
@@ -25,10 +27,17 @@ export interface KeyProblem {
   message: string;
 }
 
-export type KeyDefinition =
+export interface AttributeSource {
+  attribute: string;
+  source: string;
+  referenceDate: string | null;
+}
+
+export type KeyDefinition = (
   | { kind: 'population'; source: string }
-  | { kind: 'composite'; components: Array<{ attribute: string; weight: string }> }
-  | { kind: 'fixed'; shares: Array<{ municipality: string; weight: number }> };
+  | { kind: 'composite'; components: Array<{ attribute: string; weight: string }>; sources?: AttributeSource[] }
+  | { kind: 'fixed'; shares: Array<{ municipality: string; weight: number }> }
+) & { shelterCredit?: { minimumNights: number } };
 
 export type KeyResult =
   | { ok: true; definition: KeyDefinition; weights: Map<string, bigint> }

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import {
-  distributionKeys, ledgerMovements, ledgerState, municipalities, municipalityLedger, periodCounters, periodKeyUnits, periods, periodSettlements,
+  attributeSources, distributionKeys, ledgerMovements, registrations, shelterCredits, shelterStays, ledgerState, municipalities, municipalityLedger, periodCounters, periodKeyUnits, periods, periodSettlements,
 } from '../../db/schema/index.js';
 import { periodBounds } from '../allocation/periods.js';
 
@@ -55,6 +55,10 @@ export function createDistributionRepository() {
         .from(municipalities)
         .where(eq(municipalities.active, true))
         .orderBy(asc(municipalities.code));
+    },
+    async attributeSources(db: DbOrTx, attributes: string[]) {
+      if (attributes.length === 0) return [];
+      return db.select().from(attributeSources).where(inArray(attributeSources.attribute, attributes));
     },
     async municipalityNames(db: DbOrTx, codes: string[]) {
       if (codes.length === 0) return [];
@@ -126,7 +130,7 @@ export function createDistributionRepository() {
     /** Settlement or merge movements: a change of a municipality's carried entitlement each. */
     async appendEntitlementMovements(
       tx: DbOrTx,
-      kind: 'settlement' | 'merge',
+      kind: 'settlement' | 'merge' | 'shelter_credit',
       period: string,
       rows: Array<{ municipality: string; delta: string }>,
     ): Promise<Array<{ municipality: string; seq: number }>> {
@@ -145,6 +149,35 @@ export function createDistributionRepository() {
         set carried = v.carried, updated_seq = v.seq
         from unnest(${sql.param(rows.map((r) => r.municipality))}::text[], ${sql.param(rows.map((r) => r.carried))}::text[], ${sql.param(rows.map((r) => r.seq))}::bigint[]) as v(code, carried, seq)
         where m.municipality = v.code`);
+    },
+    /**
+     * Registrations sheltered for more than `minimumNights` nights within the period (as of
+     * `today`), not yet credited for it: nights are counted per stay as in the shelter report,
+     * [start, end) clipped to the period and to today.
+     */
+    async shelterCreditCandidates(db: DbOrTx, q: { period: string; startsOn: string; endsOn: string; today: string; minimumNights: number }) {
+      const result = await db.execute(sql`
+        select r.id, r.reporting_municipality as municipality, r.adults, r.children,
+               sum(greatest(0, least(coalesce(s.end_date, ${q.today}::date), ${q.endsOn}::date + 1, ${q.today}::date) - greatest(s.start_date, ${q.startsOn}::date)))::int as nights
+        from ${shelterStays} s
+        join ${registrations} r on r.id = s.registration_id
+        where s.start_date <= ${q.endsOn}::date and (s.end_date is null or s.end_date > ${q.startsOn}::date)
+          and not exists (select 1 from ${shelterCredits} c where c.registration_id = r.id and c.period = ${q.period})
+        group by r.id
+        having sum(greatest(0, least(coalesce(s.end_date, ${q.today}::date), ${q.endsOn}::date + 1, ${q.today}::date) - greatest(s.start_date, ${q.startsOn}::date))) > ${q.minimumNights}
+        order by r.id`);
+      return (result as unknown as { rows: Array<{ id: string; municipality: string; adults: number; children: number; nights: number }> }).rows;
+    },
+    async insertShelterCredits(tx: DbOrTx, rows: Array<typeof shelterCredits.$inferInsert>) {
+      if (rows.length === 0) return;
+      await tx.insert(shelterCredits).values(rows);
+    },
+    /** Net shelter-credit movement per municipality booked in a period ("num/den" each, to be summed exactly). */
+    async shelterCreditMovements(db: DbOrTx, period: string) {
+      return db
+        .select({ municipality: ledgerMovements.municipality, delta: ledgerMovements.entitlementDelta })
+        .from(ledgerMovements)
+        .where(and(eq(ledgerMovements.kind, 'shelter_credit'), eq(ledgerMovements.period, period)));
     },
     async markMerged(tx: DbOrTx, codes: string[], into: string, at: Date) {
       if (codes.length === 0) return;

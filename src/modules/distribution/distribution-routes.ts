@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../../http/schemas.js';
 import { actorOf } from '../audit/audit-service.js';
 import {
-  BalancesQuery, BalancesView, CloseQuery, CloseView, KeyBody, KeyQuery, KeyView, MergeBody, MergeView, PeriodParams,
+  BalancesQuery, BalancesView, CloseQuery, CloseView, KeyBody, KeyQuery, KeyView, MergeBody, MergeView, PeriodParams, ShelterCreditRunView,
 } from './distribution-schemas.js';
 import type { DistributionService } from './distribution-service.js';
 
@@ -89,5 +89,22 @@ export const distributionRoutes: FastifyPluginAsyncTypebox<{ service: Distributi
       },
     },
     async (req) => service.merge(actorOf(req.principal, req.traceId), req.body),
+  );
+
+  app.post(
+    '/distribution/shelter-credits',
+    {
+      config: { roles: ['coordinator'] },
+      schema: {
+        operationId: 'bookShelterCredits',
+        tags: ['Distribution'],
+        summary: 'Book the current period\'s shelter credits now (the hourly job does it too)',
+        description:
+          'With the key option shelterCredit, every family sheltered for more than minimumNights nights in the period, not yet credited, ' +
+          'moves its units of entitlement from its reporting municipality to the others in proportion to the key. Idempotent.',
+        response: { 200: ShelterCreditRunView, ...errorResponses(400, 403) },
+      },
+    },
+    async (req) => service.bookShelterCredits(actorOf(req.principal, req.traceId)),
   );
 };

@@ -29,9 +29,22 @@ const Share = Type.Object(
   { additionalProperties: false },
 );
 
+/** Issue 12 §6: those who carry the shelter burden receive fewer families. Off unless given. */
+const ShelterCredit = Type.Object(
+  {
+    minimumNights: Type.Integer({
+      minimum: 1,
+      maximum: 366,
+      description: 'A reporting municipality\'s entitlement is reduced by the units of each family it sheltered for more than this many nights in the period',
+    }),
+  },
+  { additionalProperties: false },
+);
+
 export const KeyBody = Type.Object(
   {
     kind: KeyKind,
+    shelterCredit: Type.Optional(ShelterCredit),
     components: Type.Optional(Type.Array(Component, { minItems: 1, maxItems: MAX_COMPONENTS, description: 'kind composite only: λ_i = Σ weight · a_i / Σ_j a_j' })),
     shares: Type.Optional(Type.Array(Share, { minItems: 1, maxItems: MAX_MUNICIPALITIES, description: 'kind fixed only: municipalities not listed weigh 0' })),
   },
@@ -52,6 +65,16 @@ const KeyDefinition = Type.Object(
   {
     kind: KeyKind,
     source: Type.Optional(Type.String({ maxLength: 200 })),
+    sources: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { attribute: AttributeName, source: Type.String({ maxLength: 200 }), referenceDate: Type.Union([CalendarDate, Type.Null()]) },
+          { additionalProperties: false },
+        ),
+        { maxItems: MAX_COMPONENTS, description: 'Where each weighed attribute comes from, as loaded when the key was adopted' },
+      ),
+    ),
+    shelterCredit: Type.Optional(ShelterCredit),
     components: Type.Optional(Type.Array(Component, { maxItems: MAX_COMPONENTS })),
     shares: Type.Optional(Type.Array(Share, { maxItems: MAX_MUNICIPALITIES })),
   },
@@ -102,6 +125,8 @@ const Figures = {
   carriedInDisplay: Display('carriedIn'),
   settlementDelta: Fraction('Settlement movement booked into this period: carriedIn − the previous period\'s balance (negative: part of a backlog forgiven)'),
   settlementDeltaDisplay: Display('settlementDelta'),
+  shelterCredit: Fraction('Shelter credit booked in this period (key option): negative for a municipality credited for the shelter it gave, positive for those who take its share'),
+  shelterCreditDisplay: Display('shelterCredit'),
 };
 
 export const PeriodStatus = StringEnum(['open', 'closed'] as const);
@@ -176,3 +201,18 @@ export const MergeView = Type.Object(
   { additionalProperties: false, title: 'MunicipalityMerger' },
 );
 export type MergeViewOut = Static<typeof MergeView>;
+
+export const ShelterCreditRunView = Type.Object(
+  {
+    period: Period,
+    minimumNights: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'null: the current key has no shelter credit' }),
+    credited: Type.Array(
+      Type.Object(
+        { municipality: MunicipalityCode, registrations: Type.Integer({ minimum: 1 }), units: Type.Integer({ minimum: 1 }) },
+        { additionalProperties: false },
+      ),
+      { maxItems: MAX_MUNICIPALITIES },
+    ),
+  },
+  { additionalProperties: false, title: 'ShelterCreditRun' },
+);

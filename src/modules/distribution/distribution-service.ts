@@ -2,6 +2,7 @@
 // (DESIGN §5). The ledger itself (allocations, releases) belongs to the allocation module; this
 // module changes it only under the same lock, by appending settlement and merge movements.
 import type { Logger } from 'pino';
+import type { AllocationUnit } from '../../config.js';
 import type { Db, DbOrTx, Tx } from '../../db/client.js';
 import { amsterdamDate, type Clock } from '../../clock.js';
 import { AppError, notFound, type FieldError } from '../../http/errors.js';
@@ -11,8 +12,8 @@ import type { AllocationRepository } from '../allocation/allocation-repository.j
 import type { LedgerService } from '../allocation/ledger-service.js';
 import { add, formatRational, neg, parseRational, sub, toDisplayNumber, type Rational, ZERO } from '../allocation/engine/index.js';
 import { nextPeriod, periodAt, periodBounds, periodOfDate, previousPeriod } from '../allocation/periods.js';
-import { accruedShares, carriedAmount, keyWeights, type KeyWeights } from './distribution-amounts.js';
-import { computeKey, type KeyBody, type KeyDefinition } from './distribution-keys.js';
+import { accruedShares, carriedAmount, keyWeights, shelterCreditDeltas, type KeyWeights } from './distribution-amounts.js';
+import { computeKey, POPULATION_ATTRIBUTE, POPULATION_SOURCE, type KeyBody, type KeyDefinition } from './distribution-keys.js';
 import type { DistributionRepository, LedgerMunicipality, PeriodRow } from './distribution-repository.js';
 import type { BalancesViewOut, CloseViewOut, KeyViewOut, MergeViewOut } from './distribution-schemas.js';
 
@@ -21,6 +22,13 @@ export interface PeriodSettings {
   carryFactor: string;
   /** PERIOD_CARRY_CAP; undefined = no cap. */
   carryCap: number | undefined;
+}
+
+export interface ShelterCreditRun {
+  period: string;
+  /** null: the current key has no shelter credit. */
+  minimumNights: number | null;
+  credited: Array<{ municipality: string; registrations: number; units: number }>;
 }
 
 export interface DistributionDeps {
@@ -33,6 +41,8 @@ export interface DistributionDeps {
   clock: Clock;
   logger: Logger;
   settings: PeriodSettings;
+  /** Units per family (households: 1, persons: its size), for shelter credits. */
+  unit: AllocationUnit;
 }
 
 /** Exact figures of one municipality in one period; the views round them. */
@@ -48,6 +58,8 @@ export interface MunicipalityFigures {
   balance: Rational;
   carriedIn: Rational;
   settlementDelta: Rational;
+  /** Net shelter-credit movements booked in this period (negative: credited for shelter given). */
+  shelterCredit: Rational;
   /** Closed periods only. */
   carriedOut: Rational | null;
 }
@@ -146,6 +158,8 @@ export function createDistributionService(deps: DistributionDeps) {
         const counters = await repo.counters(tx, period);
         const settlements = closed ? await repo.settlements(tx, period) : undefined;
         const previous = await repo.settlements(tx, previousPeriod(period));
+        const credits = new Map<string, Rational>();
+        for (const m of await repo.shelterCreditMovements(tx, period)) credits.set(m.municipality!, add(credits.get(m.municipality!) ?? ZERO, rationalOf(m.delta)));
         const extra = within ? await within(tx) : undefined;
         const codes = rows.map((r) => r.code);
         const accrued = accruedShares(codes, units, await weightsOf(tx, units.keys()));
@@ -168,6 +182,7 @@ export function createDistributionService(deps: DistributionDeps) {
             balance: closed ? rationalOf(snap?.balance) : running!.get(r.code)!.balance,
             carriedIn,
             settlementDelta: prev ? sub(carriedIn, rationalOf(prev.balance)) : ZERO,
+            shelterCredit: credits.get(r.code) ?? ZERO,
             carriedOut: closed ? rationalOf(snap?.carriedOut) : null,
           };
         });
@@ -179,7 +194,7 @@ export function createDistributionService(deps: DistributionDeps) {
 
   const display = (r: Rational) => toDisplayNumber(r);
 
-  function figuresView(f: Pick<MunicipalityFigures, 'entitlement' | 'proposed' | 'approved' | 'realised' | 'balance' | 'carriedIn' | 'settlementDelta'>) {
+  function figuresView(f: Pick<MunicipalityFigures, 'entitlement' | 'proposed' | 'approved' | 'realised' | 'balance' | 'carriedIn' | 'settlementDelta' | 'shelterCredit'>) {
     return {
       entitlement: fraction(f.entitlement),
       entitlementDisplay: display(f.entitlement),
@@ -192,6 +207,8 @@ export function createDistributionService(deps: DistributionDeps) {
       carriedInDisplay: display(f.carriedIn),
       settlementDelta: fraction(f.settlementDelta),
       settlementDeltaDisplay: display(f.settlementDelta),
+      shelterCredit: fraction(f.shelterCredit),
+      shelterCreditDisplay: display(f.shelterCredit),
     };
   }
 
@@ -205,6 +222,55 @@ export function createDistributionService(deps: DistributionDeps) {
       carryFactor: p.carryFactor,
       carryCap: p.carryCap,
     };
+  }
+
+  /**
+   * Books the shelter credits of `period` as of `today` (caller holds the ledger lock): every
+   * registration sheltered for more than the current key's minimum nights in the period, not yet
+   * credited, moves its units of entitlement from its reporting municipality to the others
+   * (shelterCreditDeltas). Once per registration and period (primary key of shelter_credits).
+   */
+  async function creditShelter(tx: Tx, actor: Actor, period: string, today: string, head: { seq: number; keyVersion: number }): Promise<ShelterCreditRun> {
+    const key = await repo.key(tx, head.keyVersion);
+    const minimumNights = (key?.definition as KeyDefinition | undefined)?.shelterCredit?.minimumNights ?? null;
+    if (minimumNights === null) return { period, minimumNights, credited: [] };
+    const { startsOn, endsOn } = periodBounds(period);
+    const candidates = await repo.shelterCreditCandidates(tx, { period, startsOn, endsOn, today: today < endsOn ? today : endsOn, minimumNights });
+    if (candidates.length === 0) return { period, minimumNights, credited: [] };
+    const unitsOf = (c: { adults: number; children: number }) => (deps.unit === 'persons' ? c.adults + c.children : 1);
+    const byReporter = new Map<string, { registrations: number; units: number }>();
+    for (const c of candidates) {
+      const b = byReporter.get(c.municipality) ?? { registrations: 0, units: 0 };
+      byReporter.set(c.municipality, { registrations: b.registrations + 1, units: b.units + unitsOf(c) });
+    }
+    const weights = (await weightsOf(tx, [head.keyVersion])).get(head.keyVersion)!;
+    const deltas = shelterCreditDeltas(new Map([...byReporter].map(([code, b]) => [code, b.units])), weights);
+    const rows = await repo.ledgerMunicipalities(tx);
+    const carriedNow = new Map(rows.map((r) => [r.code, rationalOf(r.carried)]));
+    const changed = [...deltas].filter(([code]) => carriedNow.has(code)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const written = await repo.appendEntitlementMovements(tx, 'shelter_credit', period, changed.map(([code, d]) => ({ municipality: code, delta: fraction(d) })));
+    const seqOf = new Map(written.map((w) => [w.municipality, w.seq]));
+    await repo.setCarried(tx, changed.map(([code, d]) => ({ municipality: code, carried: fraction(add(carriedNow.get(code)!, d)), seq: seqOf.get(code)! })));
+    // Every process's cached engine is keyed by seq: a higher seq makes it catch up or reload.
+    if (written.length > 0) await repo.setLedgerSeq(tx, Math.max(head.seq, ...written.map((w) => w.seq)));
+    const now = clock.now();
+    await repo.insertShelterCredits(tx, candidates.map((c) => ({ registrationId: c.id, period, municipality: c.municipality, units: unitsOf(c), minimumNights, keyVersion: head.keyVersion, createdAt: now })));
+    await deps.audit.record(tx, actor, [...byReporter.keys()].sort().map((code) => ({ action: 'shelter-credit.book', resourceType: 'municipality', resourceId: `${code}@${period}` })));
+    return { period, minimumNights, credited: [...byReporter].sort(([a], [b]) => (a < b ? -1 : 1)).map(([municipality, b]) => ({ municipality, ...b })) };
+  }
+
+  /** Books the current period's shelter credits now (the hourly job, or the coordinator). */
+  async function bookShelterCredits(actor: Actor): Promise<ShelterCreditRun> {
+    const now = clock.now();
+    const out = await db.transaction(async (tx) => {
+      const head = await deps.ledgerLock.lockLedger(tx);
+      return creditShelter(tx, actor, periodAt(now), amsterdamDate(now), head);
+    });
+    if (out.credited.length > 0) {
+      deps.ledger.invalidate();
+      deps.logger.info({ period: out.period, municipalities: out.credited.length }, 'shelter credits booked');
+    }
+    return out;
   }
 
   /** Applies a closing: snapshot, carry-over movements, carried values, seq, period row. */
@@ -275,7 +341,10 @@ export function createDistributionService(deps: DistributionDeps) {
       if (before) throw conflict(`Periods close in order: close ${before.period} first.`);
       const after = await repo.closedAfter(tx, period);
       if (after) throw conflict(`Periods close in order: the later period ${after.period} is already closed.`);
-      return settle(tx, actor, period, head);
+      // The period's shelter credits count in its settlement.
+      const credit = await creditShelter(tx, actor, period, today, head);
+      const headNow = credit.credited.length > 0 ? await deps.ledgerLock.lockLedger(tx) : head;
+      return settle(tx, actor, period, headNow);
     });
     deps.ledger.invalidate();
     deps.logger.info({ period, adjusted: out.adjusted, by: actor.sub }, 'period closed');
@@ -284,6 +353,7 @@ export function createDistributionService(deps: DistributionDeps) {
 
   return {
     periodFigures,
+    bookShelterCredits,
 
     async getKey(version?: number): Promise<KeyViewOut> {
       const head = await repo.head(db);
@@ -307,10 +377,21 @@ export function createDistributionService(deps: DistributionDeps) {
           throw new AppError('validation_failed', `The key definition has ${errors.length} problem(s); see errors.`, { errors });
         }
         const v = await repo.nextKeyVersion(tx);
+        // The definition names where each weighed attribute came from, as loaded now, and the key options.
+        const definition: KeyDefinition = { ...result.definition };
+        if (definition.kind === 'composite') {
+          const loaded = new Map((await repo.attributeSources(tx, definition.components.map((c) => c.attribute))).map((a) => [a.attribute, a]));
+          definition.sources = definition.components.map((c) =>
+            c.attribute === POPULATION_ATTRIBUTE
+              ? { attribute: c.attribute, source: POPULATION_SOURCE, referenceDate: null }
+              : { attribute: c.attribute, source: loaded.get(c.attribute)?.source ?? 'unknown (not loaded with import-attributes)', referenceDate: loaded.get(c.attribute)?.referenceDate ?? null },
+          );
+        }
+        if (body.shelterCredit) definition.shelterCredit = { minimumNights: body.shelterCredit.minimumNights };
         await repo.insertKey(tx, {
           version: v,
           kind: result.definition.kind,
-          definition: result.definition satisfies KeyDefinition,
+          definition,
           weights: Object.fromEntries([...result.weights].map(([code, w]) => [code, w.toString()])),
           createdAt: clock.now(),
           createdBy: actor.sub,
@@ -339,6 +420,7 @@ export function createDistributionService(deps: DistributionDeps) {
           balance: sum((m) => m.balance),
           carriedIn: sum((m) => m.carriedIn),
           settlementDelta: sum((m) => m.settlementDelta),
+          shelterCredit: sum((m) => m.shelterCredit),
         }),
       };
     },

@@ -34,7 +34,9 @@ export function createPrivacyRepository() {
         .where(eq(householdMembers.registrationId, registrationId));
       await tx
         .update(registrations)
-        .set({ notesCiphertext: null, needs: {}, networkMunicipalities: [], excludedMunicipalities: [], pseudonymisedAt: at, updatedAt: at })
+        .set({
+          notesCiphertext: null, needs: {}, networkMunicipalities: [], excludedMunicipalities: [], regionRestriction: null, workRegion: null, pseudonymisedAt: at, updatedAt: at,
+        })
         .where(eq(registrations.id, registrationId));
       for (const a of explanations) {
         await tx.update(allocations).set({ reasonCiphertext: null, explanation: a.explanation }).where(eq(allocations.id, a.id));

@@ -15,26 +15,37 @@ import type { Erasure, ErasureGround } from './privacy-schemas.js';
 const BATCH = 100;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Constraint reasons whose municipality codes describe the family (where it must not go, its region). */
-const FAMILY_CONSTRAINTS = new Set(['family_exclusion', 'outside_region']);
+/**
+ * Removal reasons that say nothing about the family (the municipality's own state, or the case's
+ * decisions): their codes stay. Every other reason (the family's exclusions, its region, a need it
+ * has) says where the family must not or cannot go: its codes go.
+ */
+const NOT_ABOUT_THE_FAMILY = new Set(['reporting_municipality', 'suspended', 'at_capacity', 'no_longer_exists', 'declined_before', 'rejected_before']);
+
+type Explained = Record<string, unknown> & { constraints?: Record<string, unknown>; maatwerk?: Record<string, unknown> };
 
 /**
- * The allocation's explanation without what describes the family: the codes of its exclusions and
- * region, its network municipalities and the notes about them. What stays explains the decision
- * from the ledger: the key, the candidates with their entitlements and balances, the counts.
+ * The allocation's explanation without what describes the family: the codes of its exclusions,
+ * region and needs, its network and work region, the preferences they made, its needs, and the
+ * sentences (notes, the Dutch summary) that name them. What stays explains the decision from the
+ * ledger: the key, the candidates with their entitlements and balances, the counts, the capacity
+ * booked.
  */
 export function withoutFamilyDetail(explanation: unknown): unknown {
   if (!explanation || typeof explanation !== 'object') return explanation;
-  const e = structuredClone(explanation) as Record<string, unknown> & { constraints?: Record<string, unknown> };
+  const e = structuredClone(explanation) as Explained;
   const c = e.constraints;
   if (c && typeof c === 'object') {
     if (Array.isArray(c.removed)) {
-      c.removed = c.removed.map((r: { reason?: string; count?: number }) => (r && FAMILY_CONSTRAINTS.has(r.reason ?? '') ? { ...r, codes: [], codesOmitted: r.count ?? 0 } : r));
+      c.removed = c.removed.map((r: { reason?: string; count?: number }) => (r && !NOT_ABOUT_THE_FAMILY.has(r.reason ?? '') ? { ...r, codes: [], codesOmitted: r.count ?? 0 } : r));
     }
     if ('unknownCodes' in c) c.unknownCodes = [];
   }
   if ('network' in e) e.network = null;
-  if (Array.isArray(e.notes)) e.notes = e.notes.filter((n) => typeof n === 'string' && !/network/i.test(n));
+  if ('preferences' in e) e.preferences = null;
+  if ('notes' in e) e.notes = [];
+  delete e.summaryNl;
+  if (e.maatwerk && typeof e.maatwerk === 'object') e.maatwerk = { ...e.maatwerk, needs: [], regionRestriction: null, workRegion: null };
   return e;
 }
 

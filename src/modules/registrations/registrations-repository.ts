@@ -42,6 +42,7 @@ export function createRegistrationsRepository() {
       r: {
         id: string; reportingMunicipality: string; reportedOn: string; subgroup: string; eligibility: unknown; adults: number; children: number;
         needs: unknown; networkMunicipalities: string[]; excludedMunicipalities: string[]; notesCiphertext: string | null; now: Date;
+        regionRestriction: { kind: string; code: string } | null; workRegion: string | null;
         createdBySub: string;
         members: Array<{ id: string; role: 'adult' | 'child'; position: number; bsn_hmac: string; bsn_ciphertext: string; name_ciphertext: string; birth_date: string }>;
         actor: { sub: string; role: string; municipality: string | null; organisation: string | null; traceId: string | null };
@@ -53,7 +54,7 @@ export function createRegistrationsRepository() {
         r.id, r.reportingMunicipality, r.reportedOn, r.subgroup, JSON.stringify(r.eligibility), r.adults, r.children, JSON.stringify(r.needs),
         makePgArray(r.networkMunicipalities), makePgArray(r.excludedMunicipalities), r.notesCiphertext, r.now.toISOString(), r.createdBySub,
         JSON.stringify(r.members), r.actor.sub, r.actor.role, r.actor.municipality, r.outbox.id, r.outbox.jobId, JSON.stringify(r.outbox.payload),
-        r.actor.organisation, r.actor.traceId,
+        r.actor.organisation, r.actor.traceId, r.regionRestriction ? JSON.stringify(r.regionRestriction) : null, r.workRegion,
       ];
       if (r.idempotency) values.push(r.idempotency.key, r.idempotency.requestHash);
       const rows = await runFixed(db, { ...(r.idempotency ? INSERT_WITH_KEY : INSERT), values });
@@ -133,8 +134,8 @@ export const RECEIVER_VISIBLE: RegistrationStatus[] = ['approved', 'accepted', '
  * $3 reported on, $4 subgroup, $5 eligibility (JSON), $6 adults, $7 children, $8 needs (JSON),
  * $9 network and $10 excluded municipalities (array literals), $11 notes ciphertext, $12 now,
  * $13 the client's sub, $14 members (JSON array), $15–$17 actor sub, role and municipality,
- * $18 outbox id, $19 job id, $20 job payload (JSON), $21 actor organisation, $22 trace id;
- * with a key also $23 key and $24 request hash. Data-modifying CTEs all run to completion
+ * $18 outbox id, $19 job id, $20 job payload (JSON), $21 actor organisation, $22 trace id,
+ * $23 region restriction (JSON or null), $24 work region; with a key also $25 key and $26 request hash. Data-modifying CTEs all run to completion
  * whether or not the final SELECT reads them; the foreign keys are checked at the end of the
  * statement, when the registration row exists.
  */
@@ -143,14 +144,14 @@ function intakeStatement(withKey: boolean): { name: string; text: string } {
   const text = `
 with ${withKey ? `ik as (
   insert into idempotency_keys (client_sub, key, request_hash, registration_id, created_at)
-  values ($13::text, $23::text, $24::text, $1::uuid, $12::timestamptz)
+  values ($13::text, $25::text, $26::text, $1::uuid, $12::timestamptz)
   on conflict do nothing
   returning 1
 ), ` : ''}reg as (
   insert into registrations (id, status, reporting_municipality, reported_on, subgroup, eligibility, adults, children, needs,
-    network_municipalities, excluded_municipalities, notes_ciphertext, created_at, updated_at, created_by_sub)
+    network_municipalities, excluded_municipalities, notes_ciphertext, created_at, updated_at, created_by_sub, region_restriction, work_region)
   select $1::uuid, 'queued', $2::text, $3::date, $4::text, $5::jsonb, $6::smallint, $7::smallint, $8::jsonb,
-    $9::text[], $10::text[], $11::text, $12::timestamptz, $12::timestamptz, $13::text ${source}
+    $9::text[], $10::text[], $11::text, $12::timestamptz, $12::timestamptz, $13::text, $23::jsonb, $24::text ${source}
   returning id
 ), m as (
   select * from jsonb_to_recordset($14::jsonb)
@@ -172,7 +173,7 @@ with ${withKey ? `ik as (
   select $12::timestamptz, $15::text, $16::text, $21::text, 'registration.create', 'registration', reg.id::text, reg.id, $22::text, 202 from reg
 )
 select count(*)::int as inserted from reg`;
-  return { name: withKey ? 'spreiding_intake_with_key_v1' : 'spreiding_intake_v1', text };
+  return { name: withKey ? 'spreiding_intake_with_key_v2' : 'spreiding_intake_v2', text };
 }
 const INSERT = intakeStatement(false);
 const INSERT_WITH_KEY = intakeStatement(true);

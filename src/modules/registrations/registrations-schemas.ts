@@ -19,10 +19,26 @@ export const Needs = Type.Object(
     accessibleHousing: Type.Optional(Type.Boolean({ description: 'Needs a home without stairs' })),
     medicalCare: Type.Optional(Type.Boolean({ description: 'Needs ongoing medical care nearby' })),
     specialEducation: Type.Optional(Type.Boolean({ description: 'A child needs special education' })),
-    minimumBedrooms: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+    minimumBedrooms: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: '4 or more needs a municipality with large dwellings' })),
+    languageSupport: Type.Optional(Type.Boolean({ description: 'Needs language and integration support' })),
   },
   { additionalProperties: false },
 );
+
+/** DESIGN §5: an optional hard restriction to one region. */
+export const RegionRestriction = Type.Object(
+  {
+    kind: enumOf(['labour_market', 'wmo', 'province'] as const, 'labour_market: arbeidsmarktregio; wmo: centre-municipality region; province'),
+    code: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9 _.-]{0,59}$', minLength: 1, maxLength: 60, description: 'The region code as in the municipalities\' profiles (or the province name)' }),
+  },
+  { additionalProperties: false, description: 'Only municipalities of this region may receive the family' },
+);
+const WorkRegion = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9 _.-]{0,59}$',
+  minLength: 1,
+  maxLength: 60,
+  description: 'Labour-market region where an adult has work or a job offer: preferred within the tolerance',
+});
 
 const Codes = (max: number, description: string) => Type.Array(MunicipalityCode, { maxItems: max, uniqueItems: true, description });
 
@@ -55,6 +71,8 @@ export const CreateRegistrationBody = Type.Object(
     networkMunicipalities: Type.Optional(Codes(20, 'Municipalities where the family has a network (soft preference)')),
     excludedMunicipalities: Type.Optional(Codes(50, 'Municipalities the family must not go to (e.g. for safety)')),
     needs: Type.Optional(Needs),
+    regionRestriction: Type.Optional(RegionRestriction),
+    workRegion: Type.Optional(WorkRegion),
     notes: Type.Optional(Type.String({ maxLength: 4000, description: 'Free text for the coordinator; encrypted at rest' })),
   },
   { additionalProperties: false },
@@ -98,6 +116,8 @@ export const RegistrationDetail = Type.Object(
     networkMunicipalities: Type.Array(MunicipalityCode, { maxItems: 20 }),
     excludedMunicipalities: Type.Array(MunicipalityCode, { maxItems: 50 }),
     needs: Needs,
+    regionRestriction: Type.Union([RegionRestriction, Type.Null()]),
+    workRegion: Type.Union([WorkRegion, Type.Null()]),
     notes: Type.Union([Type.String({ maxLength: 4000 }), Type.Null()]),
     activeAllocationId: Type.Union([Uuid, Type.Null()]),
     transferredOn: Type.Union([CalendarDate, Type.Null()]),

@@ -15,6 +15,7 @@ import type { MunicipalitiesRepository } from '../municipalities/municipalities-
 import { bound, isValidBsn, type PiiCrypto } from '../pii/pii-crypto.js';
 import type { PrivacyPolicy } from '../privacy/privacy-policy.js';
 import { checkEligibility } from './eligibility.js';
+import type { MaatwerkRepository } from '../maatwerk/maatwerk-repository.js';
 import { RECEIVER_VISIBLE, visibleTo, type RegistrationRow, type RegistrationsRepository } from './registrations-repository.js';
 import type { CreateRegistration, RegistrationDetailView, RegistrationSummaryView } from './registrations-schemas.js';
 
@@ -29,6 +30,8 @@ export interface RegistrationsDeps {
   privacy: PrivacyPolicy;
   clock: Clock;
   unit: AllocationUnit;
+  /** Which regions exist (the municipalities' profiles). */
+  regions: Pick<MaatwerkRepository, 'regionExists'>;
   /** Tells the outbox relay that a commit wrote rows for it. */
   onOutboxWritten: () => void;
 }
@@ -105,6 +108,13 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
     excluded.forEach((c, i) => {
       if (!known.has(c)) err(`/excludedMunicipalities/${i}`, 'unknown_municipality', 'is not an existing municipality');
     });
+    // A region nobody belongs to would send the family straight to needs_attention: refuse it now.
+    if (body.regionRestriction && !(await deps.regions.regionExists(db, body.regionRestriction.kind, body.regionRestriction.code))) {
+      err('/regionRestriction/code', 'unknown_region', `no municipality belongs to this ${body.regionRestriction.kind} region`);
+    }
+    if (body.workRegion && !(await deps.regions.regionExists(db, 'labour_market', body.workRegion))) {
+      err('/workRegion', 'unknown_region', 'no municipality belongs to this labour-market region');
+    }
     return errors;
   }
 
@@ -169,6 +179,8 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       needs: body.needs ?? {},
       networkMunicipalities: body.networkMunicipalities ?? [],
       excludedMunicipalities: body.excludedMunicipalities ?? [],
+      regionRestriction: body.regionRestriction ?? null,
+      workRegion: body.workRegion ?? null,
       notesCiphertext: body.notes ? pii.encrypt(body.notes, bound('registrations.notes_ciphertext', id)) : null,
       now: r.now,
       createdBySub: principal.sub,
@@ -311,6 +323,8 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
         networkMunicipalities: shown ? row.networkMunicipalities : [],
         excludedMunicipalities: shown ? row.excludedMunicipalities : [],
         needs: (shown ? row.needs : {}) as RegistrationDetailView['needs'],
+        regionRestriction: shown ? ((row.regionRestriction as RegistrationDetailView['regionRestriction']) ?? null) : null,
+        workRegion: shown ? row.workRegion : null,
         notes: shown && row.notesCiphertext ? pii.decrypt(row.notesCiphertext, bound('registrations.notes_ciphertext', row.id)) : null,
         activeAllocationId,
         transferredOn: row.transferredOn,

@@ -38,6 +38,24 @@ export const ExplanationSchema = Type.Object(
       },
       { additionalProperties: true },
     ),
+    unconstrainedChoice: Type.Optional(Type.Union([MunicipalityCode, Type.Null()], { description: 'What the quota rule would have chosen without any family constraint' })),
+    unconstrainedRemovedBy: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()], { description: 'The reason that removed it for this family' })),
+    summaryNl: Type.Optional(Type.String({ maxLength: 2000, description: 'One or two sentences in Dutch: the quota, what removed municipalities, the need or capacity that decided, the fallback' })),
+    maatwerk: Type.Optional(
+      Type.Object(
+        {
+          needs: Type.Array(Type.Object({ kind: Type.String({ maxLength: 50 }), mode: StringEnum(['hard', 'soft'] as const) }, { additionalProperties: false }), { maxItems: 10 }),
+          capacity: Type.Union([
+            Type.Object(
+              { declarationId: Uuid, municipality: MunicipalityCode, kind: StringEnum(['dwelling', 'flex_unit'] as const), bedrooms: Type.Integer({ minimum: 1 }), accessible: Type.Boolean() },
+              { additionalProperties: false },
+            ),
+            Type.Null(),
+          ], { description: 'The declared dwelling this allocation is booked against' }),
+        },
+        { additionalProperties: true, description: 'What maatwerk added: the needs and how they counted, region, work region, capacity booked, needs-policy version, shelter credit' },
+      ),
+    ),
   },
   { additionalProperties: true, description: 'Why this municipality: the key, the candidates and the constraints that removed others' },
 );

@@ -14,6 +14,7 @@ import type { LedgerService } from '../allocation/ledger-service.js';
 import { periodAt } from '../allocation/periods.js';
 import type { MunicipalitiesRepository } from '../municipalities/municipalities-repository.js';
 import { bound, type PiiCrypto } from '../pii/pii-crypto.js';
+import type { MaatwerkRepository } from '../maatwerk/maatwerk-repository.js';
 import type { RegistrationRow, RegistrationsRepository } from '../registrations/registrations-repository.js';
 import { birthYearOf, canSee, summaryView } from '../registrations/registrations-service.js';
 import type { PrivacyPolicy } from '../privacy/privacy-policy.js';
@@ -46,6 +47,7 @@ export interface ReviewDeps {
   municipalities: MunicipalitiesRepository;
   allocation: AllocationService;
   ledger: LedgerService;
+  maatwerk: Pick<MaatwerkRepository, 'releaseBooking'>;
   audit: AuditService;
   pii: PiiCrypto;
   privacy: PrivacyPolicy;
@@ -98,6 +100,8 @@ export function createReviewService(deps: ReviewDeps) {
     });
     const counter = alloc.status === 'proposed' ? 'proposed' : 'approved';
     await repo.addCounters(tx, alloc.period, alloc.municipality, { [counter]: -alloc.units });
+    // The dwelling it was booked against is free again for the next family.
+    if (alloc.capacityDeclarationId) await deps.maatwerk.releaseBooking(tx, alloc.capacityDeclarationId);
     await repo.setAllocationStatus(tx, alloc.id, newStatus, { decidedAt: now, decidedBySub: actor.sub, reasonCiphertext: reason ? pii.encrypt(reason, bound('allocations.reason_ciphertext', alloc.id)) : null });
   }
 
@@ -310,6 +314,7 @@ export function createReviewService(deps: ReviewDeps) {
         const units = deps.allocation.unitsOf(reg);
         const decision = session.engine.override({ code: municipality, units, accrue: reg.accruedKeyVersion === null });
         const now = clock.now();
+        const details = await deps.allocation.overrideDetails(tx, reg, decision, periodAt(now));
         const allocationId = randomUUID();
         await deps.allocation.bookAllocation(tx, session, reg, decision, {
           id: allocationId,
@@ -318,7 +323,8 @@ export function createReviewService(deps: ReviewDeps) {
           period: periodAt(now),
           actor,
           reasonCiphertext: pii.encrypt(reason, bound('allocations.reason_ciphertext', allocationId)),
-          explanation: { ...decision.explanation, override: { by: actor.sub, replaced: active?.municipality ?? null } },
+          capacityDeclarationId: details.capacityDeclarationId,
+          explanation: { ...details.explanation, override: { by: actor.sub, replaced: active?.municipality ?? null } },
         });
         await move(tx, actor, principal, reg, 'approved', 'overridden', {
           allocationId,

@@ -208,6 +208,9 @@ describe('bounded input', () => {
     eraseRegistration: { reason: 'data_subject_request' },
     setDistributionKey: { kind: 'population' },
     mergeMunicipalities: { into: 'GM0363', from: ['GM0599'] },
+    putMunicipalityProfile: { facilities: {}, labourMarketRegion: null, wmoRegion: null, note: null },
+    declareCapacity: { municipality: 'GM0363', period: '2026-H2', kind: 'dwelling', units: 1, bedrooms: 3, accessible: false },
+    setNeedsPolicy: { needs: { medicalCare: 'hard', specialEducation: 'hard', accessibleHousing: 'hard', largeDwelling: 'hard', languageSupport: 'hard' }, unknownProfile: 'available' },
   };
 
   it('refuses an unknown query parameter and an unknown body property on every operation', async () => {

@@ -276,6 +276,25 @@ describe('every read of personal data and every state change is logged with the 
     const merged = await call('mergeMunicipalities', COORDINATOR, { method: 'POST', url: '/api/v1/distribution/mergers', payload: { into: 'GM0344', from: [gone] } });
     expectRow(merged.rows, COORDINATOR, { action: 'municipality.merge', resourceType: 'municipality', resourceId: 'GM0344', registrationId: null });
 
+    // Maatwerk: profiles, capacity, the needs policy; shelter credits (none are due: no key option).
+    const profile = await call('putMunicipalityProfile', AMSTERDAM, {
+      method: 'PUT', url: `/api/v1/municipalities/${REPORTER}/profile`, payload: { facilities: { medicalCare: true }, labourMarketRegion: 'AM18', wmoRegion: null, note: null },
+    });
+    expectRow(profile.rows, AMSTERDAM, { action: 'municipality-profile.update', resourceType: 'municipality-profile', resourceId: `${REPORTER}@1`, registrationId: null });
+    const corporation: Who = { role: 'housing_corporation', municipalities: ['GM0344'] };
+    const declared = await call('declareCapacity', corporation, {
+      method: 'POST', url: '/api/v1/capacity-declarations', payload: { municipality: 'GM0344', period: '2026-H2', kind: 'dwelling', units: 1, bedrooms: 3, accessible: false },
+    });
+    expectRow(declared.rows, corporation, { action: 'capacity.declare', resourceType: 'capacity-declaration', resourceId: declared.res.json().id, registrationId: null });
+    const policy = await call('setNeedsPolicy', COORDINATOR, {
+      method: 'PUT', url: '/api/v1/distribution/needs-policy',
+      payload: { needs: { medicalCare: 'soft', specialEducation: 'hard', accessibleHousing: 'hard', largeDwelling: 'hard', languageSupport: 'hard' }, unknownProfile: 'available' },
+    });
+    expectRow(policy.rows, COORDINATOR, { action: 'needs-policy.create', resourceType: 'needs-policy', resourceId: '1', registrationId: null });
+    const credits = await call('bookShelterCredits', COORDINATOR, { method: 'POST', url: '/api/v1/distribution/shelter-credits' });
+    expect(credits.res.json().credited).toEqual([]);
+    expect(credits.rows).toEqual([]);
+
     const closedPeriod = await call('closeDistributionPeriod', COORDINATOR, { method: 'POST', url: '/api/v1/distribution/periods/2026-H2/close?force=true' });
     expectRow(closedPeriod.rows, COORDINATOR, { action: 'period.close', resourceType: 'period', resourceId: '2026-H2', registrationId: null });
   });

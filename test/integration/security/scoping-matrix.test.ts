@@ -240,6 +240,42 @@ const MATRIX: Record<string, Operation> = {
   closeDistributionPeriod: { optional: true, request: () => ({ method: 'POST', url: '/api/v1/distribution/periods/2099-H1/close' }), expect: onlyCoordinator('pass') },
   mergeMunicipalities: { optional: true, request: () => ({ method: 'POST', url: '/api/v1/distribution/mergers', payload: {} }), expect: onlyCoordinator('pass') },
   getDistributionReport: { optional: true, request: () => ({ url: `/api/v1/reports/distribution?period=${PERIOD}` }), expect: onlyCoordinator(200) },
+  getNeedsPolicy: { request: () => ({ url: '/api/v1/distribution/needs-policy' }), expect: onlyCoordinator(200) },
+  setNeedsPolicy: { request: () => ({ method: 'PUT', url: '/api/v1/distribution/needs-policy', payload: {} }), expect: onlyCoordinator('pass') },
+  // The current key has no shelter credit: booking changes nothing.
+  bookShelterCredits: { request: () => ({ method: 'POST', url: '/api/v1/distribution/shelter-credits' }), expect: onlyCoordinator(200) },
+  getMaatwerkReport: { request: () => ({ url: `/api/v1/reports/maatwerk?period=${PERIOD}` }), expect: onlyCoordinator(200) },
+  // Maatwerk: a municipality reads and writes its own profile (the receiver's here), the coordinator every one.
+  getMunicipalityProfile: {
+    request: () => ({ url: `/api/v1/municipalities/${RECEIVER}/profile` }),
+    expect: { ...deny(...MUNICIPALITIES, 'coordinator'), 'municipality (reporting)': 404, 'municipality (receiving, approved)': 200, 'municipality (out of scope)': 404, coordinator: 200 },
+  },
+  listMunicipalityProfileVersions: {
+    request: () => ({ url: `/api/v1/municipalities/${RECEIVER}/profile/versions` }),
+    expect: { ...deny(...MUNICIPALITIES, 'coordinator'), 'municipality (reporting)': 404, 'municipality (receiving, approved)': 200, 'municipality (out of scope)': 404, coordinator: 200 },
+  },
+  putMunicipalityProfile: {
+    // The profile it already has (none): PUT is idempotent, so nothing is written.
+    request: () => ({ method: 'PUT', url: `/api/v1/municipalities/${RECEIVER}/profile`, payload: { facilities: {}, labourMarketRegion: null, wmoRegion: null, note: null } }),
+    expect: { ...deny(...MUNICIPALITIES, 'coordinator'), 'municipality (reporting)': 404, 'municipality (receiving, approved)': 200, 'municipality (out of scope)': 404, coordinator: 200 },
+  },
+  declareCapacity: {
+    // A past period: refused after the scope check, so an allowed caller gets the field error.
+    request: () => ({ method: 'POST', url: '/api/v1/capacity-declarations', payload: { municipality: RECEIVER, period: '2026-H1', kind: 'dwelling', units: 1, bedrooms: 3, accessible: false } }),
+    expect: {
+      ...deny(...MUNICIPALITIES, 'coordinator', 'housing corporation (working area)', 'housing corporation (elsewhere)'),
+      'municipality (reporting)': 403,
+      'municipality (receiving, approved)': '400:period_past',
+      'municipality (out of scope)': 403,
+      'housing corporation (working area)': '400:period_past',
+      'housing corporation (elsewhere)': 403,
+      coordinator: '400:period_past',
+    },
+  },
+  listCapacityDeclarations: {
+    request: () => ({ url: '/api/v1/capacity-declarations' }),
+    expect: { ...deny(...MUNICIPALITIES, 'coordinator', 'housing corporation (working area)', 'housing corporation (elsewhere)'), ...Object.fromEntries([...MUNICIPALITIES, 'coordinator', 'housing corporation (working area)', 'housing corporation (elsewhere)'].map((c) => [c, 200])) },
+  },
 };
 
 /** Operations without a token (their own tests live in foundation/). */

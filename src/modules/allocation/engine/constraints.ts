@@ -1,4 +1,4 @@
-import type { ChoiceRequest, RemovedByConstraint } from './types.js';
+import { EngineInputError, type ChoiceRequest, type RemovedByConstraint } from './types.js';
 
 /** The family's constraints as index sets, plus what the explanation says about them. */
 export interface ResolvedConstraints {
@@ -15,9 +15,27 @@ export interface ResolvedConstraints {
   /** All known network codes asked for, in code order. */
   readonly networkCodes: readonly string[];
   readonly networkNotAllowed: readonly string[];
+  /**
+   * Preferences in priority order, the network first when asked for: a mask per preference
+   * (1 = satisfies) and its allowed members in code order.
+   */
+  readonly preferences: readonly ResolvedPreference[];
+  /** The first reason (in the order given) that removed municipality i; null when it is allowed. */
+  reasonOf(i: number): string | null;
 }
 
+export interface ResolvedPreference {
+  readonly kind: string;
+  readonly mask: Uint8Array;
+  readonly members: readonly number[];
+}
+
+/** More preferences than this cannot be ranked lexicographically in one integer score. */
+export const MAX_PREFERENCES = 24;
+
 export const OUTSIDE_REGION = 'outside_region';
+/** The preference kind of the family's network municipalities; always ranked first. */
+export const NETWORK_PREFERENCE = 'network';
 
 /**
  * Turns codes into ledger indices. Unknown codes are reported, not fatal: a family exclusion
@@ -25,7 +43,7 @@ export const OUTSIDE_REGION = 'outside_region';
  * Cost is O(|excluded| + |region| + |network|), plus up to O(n) to list codes outside a region.
  */
 export function resolveConstraints(
-  request: Pick<ChoiceRequest, 'excluded' | 'region' | 'network'>,
+  request: Pick<ChoiceRequest, 'excluded' | 'region' | 'network' | 'preferences'>,
   index: ReadonlyMap<string, number>,
   codes: readonly string[],
   maxListed: number,
@@ -75,10 +93,14 @@ export function resolveConstraints(
     allowedCount = codes.length - excluded.size;
   }
 
-  const regionSet = region;
-  const allowed = regionSet
-    ? (i: number): boolean => regionSet.has(i) && !excluded.has(i)
-    : (i: number): boolean => !excluded.has(i);
+  // A mask rather than set lookups: the allowed check sits on the hot path of every choice.
+  const blocked = new Uint8Array(codes.length);
+  if (region) {
+    blocked.fill(1);
+    for (const i of region) blocked[i] = 0;
+  }
+  for (const i of excluded) blocked[i] = 1;
+  const allowed = (i: number): boolean => blocked[i] === 0;
 
   const networkIdx = new Set<number>();
   for (const code of request.network ?? []) {
@@ -88,7 +110,39 @@ export function resolveConstraints(
   }
   const networkSorted = [...networkIdx].sort((a, b) => a - b);
 
+  const preferences: ResolvedPreference[] = [];
+  const addPreference = (kind: string, members: Iterable<number>) => {
+    const mask = new Uint8Array(codes.length);
+    const allowedMembers: number[] = [];
+    for (const i of members) {
+      if (mask[i] === 1) continue;
+      mask[i] = 1;
+      if (blocked[i] === 0) allowedMembers.push(i);
+    }
+    allowedMembers.sort((a, b) => a - b);
+    preferences.push({ kind, mask, members: allowedMembers });
+  };
+  if (request.network !== undefined && networkSorted.length > 0) addPreference(NETWORK_PREFERENCE, networkSorted);
+  for (const p of request.preferences ?? []) {
+    const members: number[] = [];
+    for (const code of p.codes) {
+      const i = index.get(code);
+      if (i === undefined) unknown.add(code);
+      else members.push(i);
+    }
+    addPreference(p.kind, members);
+  }
+  if (preferences.length > MAX_PREFERENCES) throw new EngineInputError('invalid_state', `at most ${MAX_PREFERENCES} preferences per choice`);
+
+  const reasonOf = (i: number): string | null => {
+    if (blocked[i] === 0) return null;
+    for (const [reason, set] of byReason) if (set.has(i)) return reason;
+    return OUTSIDE_REGION;
+  };
+
   return {
+    reasonOf,
+    preferences,
     allowed,
     allowedCount,
     region,

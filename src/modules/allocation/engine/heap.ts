@@ -96,6 +96,65 @@ export class IndexedHeap {
     }
   }
 
+  /**
+   * The first entry in heap order that `ok` accepts, or −1: best-first over the implicit tree
+   * like `ordered()`, with a reused frontier and no generator, for the hot path of a choice
+   * whose first entries are excluded.
+   */
+  firstWhere(ok: (i: number) => boolean): number {
+    if (this.count === 0) return -1;
+    const items = this.items;
+    if (ok(items[0] as number)) return items[0] as number;
+    // Closures here would be created on every call of a hot path: the frontier is a field.
+    this.frontier ??= new Int32Array(items.length);
+    this.frontierSize = 0;
+    if (1 < this.count) this.frontierPush(1);
+    if (2 < this.count) this.frontierPush(2);
+    while (this.frontierSize > 0) {
+      const at = this.frontierPop();
+      const item = items[at] as number;
+      if (ok(item)) return item;
+      const c = 2 * at + 1;
+      if (c < this.count) this.frontierPush(c);
+      if (c + 1 < this.count) this.frontierPush(c + 1);
+    }
+    return -1;
+  }
+  private frontierSize = 0;
+
+  private frontierPush(at: number): void {
+    const f = this.frontier as Int32Array;
+    const items = this.items;
+    let k = this.frontierSize++;
+    while (k > 0) {
+      const parent = (k - 1) >> 1;
+      if (!this.before(items[at] as number, items[f[parent] as number] as number)) break;
+      f[k] = f[parent] as number;
+      k = parent;
+    }
+    f[k] = at;
+  }
+
+  private frontierPop(): number {
+    const f = this.frontier as Int32Array;
+    const items = this.items;
+    const top = f[0] as number;
+    const size = --this.frontierSize;
+    const last = f[size] as number;
+    let k = 0;
+    for (;;) {
+      let c = 2 * k + 1;
+      if (c >= size) break;
+      if (c + 1 < size && this.before(items[f[c + 1] as number] as number, items[f[c] as number] as number)) c++;
+      if (!this.before(items[f[c] as number] as number, items[last] as number)) break;
+      f[k] = f[c] as number;
+      k = c;
+    }
+    if (size > 0) f[k] = last;
+    return top;
+  }
+  private frontier: Int32Array | undefined;
+
   private removeAt(at: number): void {
     const removed = this.items[at] as number;
     this.pos[removed] = -1;

@@ -3,7 +3,7 @@
  * method. No database, clock or randomness; see README.md for the rule and its guarantees.
  */
 export { createLedger, restoreLedger, MAX_LISTED_CODES } from './ledger.js';
-export { OUTSIDE_REGION } from './constraints.js';
+export { NETWORK_PREFERENCE, OUTSIDE_REGION } from './constraints.js';
 export { parseWeightsCsv, WeightsCsvError, type WeightRow } from './weights-csv.js';
 export {
   type Rational,
@@ -44,6 +44,9 @@ export {
   type NeedsAttentionDecision,
   type NetworkExplanation,
   type OverrideRequest,
+  type Preference,
+  type PreferencesExplanation,
+  type PreparedChoice,
   type ReleaseOptions,
   type RemovedByConstraint,
   type Selection,

@@ -11,7 +11,7 @@ import {
   add,
   ZERO,
 } from './rational.js';
-import { resolveConstraints, type ResolvedConstraints } from './constraints.js';
+import { NETWORK_PREFERENCE, resolveConstraints, type ResolvedConstraints, type ResolvedPreference } from './constraints.js';
 import {
   EngineInputError,
   type AllocationDecision,
@@ -26,6 +26,8 @@ import {
   type LedgerSnapshot,
   type NetworkExplanation,
   type OverrideRequest,
+  type PreferencesExplanation,
+  type PreparedChoice,
   type ReleaseOptions,
   type Selection,
   type StoredLedgerState,
@@ -58,6 +60,18 @@ interface Ranked {
   readonly i: number;
   readonly upper: boolean;
 }
+
+/** What `prepare` resolves once; opaque to callers. */
+interface Prepared extends PreparedChoice {
+  readonly cons: ResolvedConstraints;
+  readonly tolerance: Rational;
+  readonly toleranceF: number;
+  scores?: Uint32Array;
+  candidates?: Int32Array;
+}
+
+/** Qualifying preferred municipalities listed in an explanation before the rest is only counted. */
+const MAX_LISTED_PREFERRED = 10;
 
 interface InternalInit {
   readonly codes: readonly string[];
@@ -259,7 +273,11 @@ class QuotaLedger implements Ledger {
     const accrue = request.accrue ?? true;
     const tauAfter = this.tau + (accrue ? u : 0);
     const cons = resolveConstraints(request, this.index, this.codes, MAX_LISTED_CODES);
+    const tolerance = toTolerance(request.networkTolerance);
     const base = { units: u, keyVersion: this.key.version, basedOnRevision: this.rev };
+    const unconstrained = this.ruleOrder(tauAfter).next();
+    const unconstrainedChoice = unconstrained.done ? null : (this.codes[unconstrained.value.i] as string);
+    const unconstrainedRemovedBy = unconstrained.done ? null : cons.reasonOf(unconstrained.value.i);
     if (cons.allowedCount === 0) {
       return {
         kind: 'needs_attention',
@@ -277,6 +295,9 @@ class QuotaLedger implements Ledger {
           cons,
           upperAllowed: 0,
           network: null,
+          preferences: null,
+          unconstrainedChoice,
+          unconstrainedRemovedBy,
           notes: ['Every municipality was removed by a constraint; the coordinator must decide (needs_attention).'],
         }),
       };
@@ -284,23 +305,21 @@ class QuotaLedger implements Ledger {
     const ranked = this.rankAllowed(tauAfter, cons, RUNNERS_UP + 1);
     const rule = ranked[0] as Ranked;
     const fallbackUsed = !rule.upper;
-    let chosen = rule;
-    let network: NetworkExplanation | null = null;
+    const pick = this.preferred(rule, tauAfter, cons, tolerance, true);
+    const chosen = pick.chosen;
+    const kinds = cons.preferences.map((p) => p.kind);
+    const satisfied = (i: number): string[] => cons.preferences.filter((p) => p.mask[i] === 1).map((p) => p.kind);
+    const decidedBy = chosen.i === rule.i ? null : (kinds.find((k, x) => cons.preferences[x]!.mask[chosen.i] === 1 && cons.preferences[x]!.mask[rule.i] === 0) ?? null);
+    const ruleBalance = this.balanceAt(rule.i, tauAfter);
     const notes: string[] = [];
-    if (cons.network.length > 0 || cons.networkNotAllowed.length > 0) {
-      const tolerance = toTolerance(request.networkTolerance);
-      const ruleBalance = this.balanceAt(rule.i, tauAfter);
+    let network: NetworkExplanation | null = null;
+    if (cons.networkCodes.length > 0 || cons.networkNotAllowed.length > 0) {
       const floor = sub(ruleBalance, tolerance);
-      const qualifying: Ranked[] = [];
-      for (const j of cons.network) {
-        if (compare(this.balanceAt(j, tauAfter), floor) >= 0) {
-          qualifying.push({ i: j, upper: this.withinUpperQuota(j, tauAfter) });
-        }
-      }
-      qualifying.sort((x, y) => (this.ruleBefore(x, y) ? -1 : this.ruleBefore(y, x) ? 1 : 0));
+      const qualifying = cons.network
+        .filter((j) => compare(this.balanceAt(j, tauAfter), floor) >= 0)
+        .map((j) => ({ i: j, upper: this.withinUpperQuota(j, tauAfter) }))
+        .sort((x, y) => (this.ruleBefore(x, y) ? -1 : this.ruleBefore(y, x) ? 1 : 0));
       const ruleInNetwork = cons.network.includes(rule.i);
-      const best = qualifying[0];
-      if (!ruleInNetwork && best) chosen = best;
       network = {
         codes: cons.networkCodes,
         tolerance: formatRational(tolerance),
@@ -309,17 +328,40 @@ class QuotaLedger implements Ledger {
         ruleChoiceBalance: formatRational(ruleBalance),
         qualifying: qualifying.map((q) => this.codes[q.i] as string),
         notAllowed: cons.networkNotAllowed,
-        used: chosen !== rule,
+        used: decidedBy === NETWORK_PREFERENCE,
       };
       if (ruleInNetwork) {
         notes.push(`The rule's choice ${this.codes[rule.i]} is itself a network municipality.`);
-      } else if (chosen !== rule) {
+      } else if (network.used) {
         notes.push(
           `Network municipality ${this.codes[chosen.i]} has a balance within ${toDisplayNumber(tolerance)} unit(s) of ` +
             `${this.codes[rule.i]}'s balance, so it was chosen instead of ${this.codes[rule.i]}.`,
         );
-      } else {
+      } else if (qualifying.length === 0) {
         notes.push(`No allowed network municipality has a balance within ${toDisplayNumber(tolerance)} unit(s) of the rule's choice.`);
+      }
+    }
+    let preferences: PreferencesExplanation | null = null;
+    if (cons.preferences.length > 0) {
+      const qualifying = pick.qualifying ?? [];
+      preferences = {
+        order: kinds,
+        tolerance: formatRational(tolerance),
+        toleranceDisplay: toDisplayNumber(tolerance),
+        ruleChoice: this.codes[rule.i] as string,
+        ruleChoiceBalance: formatRational(ruleBalance),
+        ruleChoiceSatisfies: satisfied(rule.i),
+        chosenSatisfies: satisfied(chosen.i),
+        decidedBy,
+        qualifying: qualifying.slice(0, MAX_LISTED_PREFERRED).map((q) => this.codes[q.i] as string),
+        qualifyingCount: qualifying.length,
+        used: chosen.i !== rule.i,
+      };
+      if (decidedBy !== null && decidedBy !== NETWORK_PREFERENCE) {
+        notes.push(
+          `${this.codes[chosen.i]} satisfies the preference "${decidedBy}" and has a balance within ${toDisplayNumber(tolerance)} unit(s) of ` +
+            `${this.codes[rule.i]}'s balance, so it was chosen instead of ${this.codes[rule.i]}.`,
+        );
       }
     }
     if (fallbackUsed) {
@@ -330,10 +372,13 @@ class QuotaLedger implements Ledger {
     } else {
       notes.unshift(`${this.codes[rule.i]} has the earliest deadline among the allowed municipalities within upper quota.`);
     }
-    const selection: Selection = network?.used ? 'network_preference' : fallbackUsed ? 'fallback_no_upper_quota_candidate' : 'quota_rule';
+    const selection: Selection =
+      decidedBy === NETWORK_PREFERENCE ? 'network_preference' : decidedBy !== null ? 'preference' : fallbackUsed ? 'fallback_no_upper_quota_candidate' : 'quota_rule';
     const networkSet = new Set(cons.network);
-    const view = (r: Ranked, chosenUnits: number): CandidateView =>
-      this.view(r.i, tauAfter, chosenUnits, r.upper, networkSet.has(r.i));
+    const view = (r: Ranked, chosenUnits: number): CandidateView => ({
+      ...this.view(r.i, tauAfter, chosenUnits, r.upper, networkSet.has(r.i)),
+      ...(cons.preferences.length > 0 ? { satisfies: satisfied(r.i) } : {}),
+    });
     return {
       kind: 'allocate',
       code: this.codes[chosen.i] as string,
@@ -354,9 +399,168 @@ class QuotaLedger implements Ledger {
         cons,
         upperAllowed: this.countUpperAllowed(tauAfter, cons),
         network,
+        preferences,
+        unconstrainedChoice,
+        unconstrainedRemovedBy,
         notes,
       }),
     };
+  }
+
+  prepare(request: ChoiceRequest): PreparedChoice {
+    const prepared: Prepared = {
+      units: checkUnits(request.units),
+      accrue: request.accrue ?? true,
+      codes: this.codes,
+      cons: resolveConstraints(request, this.index, this.codes, MAX_LISTED_CODES),
+      tolerance: toTolerance(request.networkTolerance),
+      toleranceF: toNumber(toTolerance(request.networkTolerance)),
+    };
+    return prepared;
+  }
+
+  allocatePrepared(p: PreparedChoice): string | null {
+    const prepared = p as Prepared;
+    if (prepared.codes !== this.codes || prepared.cons === undefined) {
+      throw new EngineInputError('invalid_decision', 'the prepared choice belongs to another ledger');
+    }
+    const cons = prepared.cons;
+    if (cons.allowedCount === 0) return null;
+    const u = prepared.units;
+    // The same steps as choose(): the candidates at the time after this family's shares.
+    if (prepared.accrue) {
+      this.tau += u;
+      this.migrate();
+    }
+    const first = this.ready.firstWhere(cons.allowed);
+    let rule: Ranked | undefined = first >= 0 ? { i: first, upper: true } : undefined;
+    rule ??= { i: this.earliestDeadline(cons.allowed), upper: false };
+    const i = cons.preferences.length > 0 ? this.preferredFast(rule, cons, prepared) : rule.i;
+    this.A[i] = (this.A[i] as number) + u;
+    this.retime(i);
+    this.rev++;
+    return this.codes[i] as string;
+  }
+
+  /**
+   * `preferred` for the prepared path, at the current time (after migrate, so "within upper
+   * quota" is membership of the ready heap): the same comparisons in the same order, without
+   * allocations or closures in the loop. The property tests hold it equal to choose().
+   */
+  private preferredFast(rule: Ranked, cons: ResolvedConstraints, prepared: Prepared): number {
+    if (!prepared.scores) {
+      // Once per prepared request: each municipality's preference score, and every allowed candidate once.
+      const prefs = cons.preferences;
+      const scores = new Uint32Array(this.n);
+      const seen = new Uint8Array(this.n);
+      const union: number[] = [];
+      for (let i = 0; i < this.n; i++) for (const p of prefs) scores[i] = (scores[i] as number) * 2 + (p.mask[i] as number);
+      for (const p of prefs) for (const j of p.members) if (seen[j] === 0) (seen[j] = 1), union.push(j);
+      prepared.scores = scores;
+      prepared.candidates = Int32Array.from(union);
+    }
+    const scores = prepared.scores;
+    const candidates = prepared.candidates!;
+    const r = rule.i;
+    let bestScore = scores[r] as number;
+    if (bestScore === 2 ** cons.preferences.length - 1) return r;
+    const t = this.tau;
+    const TF = this.TF;
+    const cF = this.cF;
+    const A = this.A;
+    const wF = this.wF;
+    const tolF = prepared.toleranceF;
+    const ruleAccrued = wF[r] === 0 ? 0 : (t * (wF[r] as number)) / TF;
+    const floorF = (cF[r] as number) + ruleAccrued - (A[r] as number) - tolF;
+    const floorMag = Math.abs(cF[r] as number) + ruleAccrued + (A[r] as number) + tolF;
+    let floorExact: Rational | undefined;
+    let best = r;
+    let bestUpper = rule.upper;
+    for (let m = 0; m < candidates.length; m++) {
+      const j = candidates[m] as number;
+      const s = scores[j] as number;
+      if (s < bestScore || j === r) continue;
+      // Within the tolerance first: plain arithmetic, and most candidates fail it.
+      const accrued = wF[j] === 0 ? 0 : (t * (wF[j] as number)) / TF;
+      const diff = (cF[j] as number) + accrued - (A[j] as number) - floorF;
+      const slack = (Math.abs(cF[j] as number) + accrued + (A[j] as number) + floorMag + 1) * FLOAT_SLACK;
+      if (diff < -slack) continue;
+      const upper = this.ready.has(j);
+      if (s === bestScore && !(upper !== bestUpper ? upper : this.beforeD(j, best))) continue;
+      if (diff <= slack) {
+        floorExact ??= sub(this.balanceAt(r, t), prepared.tolerance);
+        if (compare(this.balanceAt(j, t), floorExact) < 0) continue;
+      }
+      best = j;
+      bestUpper = upper;
+      bestScore = s;
+    }
+    return best;
+  }
+
+  /**
+   * The preferences' choice: among the allowed municipalities whose balance is at least the
+   * rule's choice's balance minus the tolerance, the one satisfying the best preferences
+   * (compared lexicographically in the stated order), then the first in the rule's order. The
+   * rule's choice always qualifies, so without preferences, or when no candidate satisfies
+   * more, it stands. With `all`, every qualifying candidate is returned too (explanations).
+   */
+  private preferred(rule: Ranked, t: number, cons: ResolvedConstraints, tolerance: Rational, all: boolean): { chosen: Ranked; qualifying?: Ranked[] } {
+    const prefs = cons.preferences;
+    const k = prefs.length;
+    if (k === 0) return { chosen: rule, ...(all ? { qualifying: [] } : {}) };
+    const score = (i: number): number => {
+      let s = 0;
+      for (let x = 0; x < k; x++) s = s * 2 + ((prefs[x] as ResolvedPreference).mask[i] as number);
+      return s;
+    };
+    const full = 2 ** k - 1;
+    let best = rule;
+    let bestScore = score(rule.i);
+    if (bestScore === full && !all) return { chosen: rule };
+    const r = rule.i;
+    const ruleAccrued = this.wF[r] === 0 ? 0 : (t * (this.wF[r] as number)) / this.TF;
+    const tolF = toNumber(tolerance);
+    const floorF = (this.cF[r] as number) + ruleAccrued - (this.A[r] as number) - tolF;
+    const floorMag = Math.abs(this.cF[r] as number) + ruleAccrued + (this.A[r] as number) + tolF;
+    let floorExact: Rational | undefined;
+    const qualifies = (j: number): boolean => {
+      const accrued = this.wF[j] === 0 ? 0 : (t * (this.wF[j] as number)) / this.TF;
+      const diff = (this.cF[j] as number) + accrued - (this.A[j] as number) - floorF;
+      const slack = (Math.abs(this.cF[j] as number) + accrued + (this.A[j] as number) + floorMag + 1) * FLOAT_SLACK;
+      if (diff > slack) return true;
+      if (diff < -slack) return false;
+      floorExact ??= sub(this.balanceAt(r, t), tolerance);
+      return compare(this.balanceAt(j, t), floorExact) >= 0;
+    };
+    const qualifying: Ranked[] = [];
+    const seen = all ? new Uint8Array(this.n) : undefined;
+    for (const p of prefs) {
+      for (const j of p.members) {
+        if (j === r) continue;
+        if (seen) {
+          if (seen[j] === 1) continue;
+          seen[j] = 1;
+        }
+        const s = score(j);
+        if (!all && s < bestScore) continue;
+        const cand: Ranked = { i: j, upper: this.withinUpperQuota(j, t) };
+        if (!all && s === bestScore && !this.ruleBefore(cand, best)) continue;
+        if (!qualifies(j)) continue;
+        if (all) qualifying.push(cand);
+        if (s > bestScore || (s === bestScore && this.ruleBefore(cand, best))) {
+          best = cand;
+          bestScore = s;
+        }
+      }
+    }
+    if (!all) return { chosen: best };
+    qualifying.sort((x, y) => {
+      const d = score(y.i) - score(x.i);
+      if (d !== 0) return d;
+      return this.ruleBefore(x, y) ? -1 : this.ruleBefore(y, x) ? 1 : 0;
+    });
+    return { chosen: best, qualifying };
   }
 
   override(request: OverrideRequest): AllocationDecision {
@@ -389,6 +593,9 @@ class QuotaLedger implements Ledger {
         cons,
         upperAllowed: this.countUpperAllowed(tauAfter, cons),
         network: null,
+        preferences: null,
+        unconstrainedChoice: this.codes[rule.i] as string,
+        unconstrainedRemovedBy: null,
         notes: [
           `Coordinator override to ${this.codes[i]}; without family constraints the rule would have chosen ${this.codes[rule.i]}.`,
         ],
@@ -836,6 +1043,9 @@ class QuotaLedger implements Ledger {
     cons: ResolvedConstraints;
     upperAllowed: number;
     network: NetworkExplanation | null;
+    preferences: PreferencesExplanation | null;
+    unconstrainedChoice: string | null;
+    unconstrainedRemovedBy: string | null;
     notes: string[];
   }): Explanation {
     return {
@@ -857,6 +1067,9 @@ class QuotaLedger implements Ledger {
         unknownCodes: x.cons.unknownCodes,
       },
       network: x.network,
+      preferences: x.preferences,
+      unconstrainedChoice: x.unconstrainedChoice,
+      unconstrainedRemovedBy: x.unconstrainedRemovedBy,
       notes: x.notes,
     };
   }

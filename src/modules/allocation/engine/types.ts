@@ -43,6 +43,7 @@ export type ExclusionReason =
   | 'rejected_before'
   | 'suspended'
   | 'at_capacity'
+  | `need_unmet:${string}`
   | (string & {});
 
 export interface Exclusion {
@@ -58,7 +59,15 @@ export interface ChoiceRequest {
   readonly region?: Iterable<string>;
   /** Codes where the family has a network (soft preference). */
   readonly network?: Iterable<string>;
-  /** Units of balance a network municipality may lag behind the rule's choice; default 0. */
+  /**
+   * Further soft preferences, in priority order after the network (e.g. the work region, declared
+   * matching capacity, soft needs). Each names the codes that satisfy it.
+   */
+  readonly preferences?: readonly Preference[];
+  /**
+   * Units of balance a preferred municipality (network or any other preference) may lag behind
+   * the rule's choice; default 0.
+   */
   readonly networkTolerance?: Rational | string | number;
   /**
    * Whether this choice adds the family's shares to every entitlement (default true). A
@@ -66,6 +75,12 @@ export interface ChoiceRequest {
    * first proposed.
    */
   readonly accrue?: boolean;
+}
+
+/** A soft preference: the codes that satisfy it. `kind` names it in the explanation. */
+export interface Preference {
+  readonly kind: string;
+  readonly codes: Iterable<string>;
 }
 
 export interface OverrideRequest {
@@ -88,6 +103,7 @@ export type Selection =
   | 'quota_rule'
   | 'fallback_no_upper_quota_candidate'
   | 'network_preference'
+  | 'preference'
   | 'override'
   | 'none';
 
@@ -113,6 +129,8 @@ export interface CandidateView {
   /** E_i > A_i, so one more unit keeps A_i within ⌈E_i⌉. */
   readonly withinUpperQuota: boolean;
   readonly inNetwork: boolean;
+  /** Kinds of the request's preferences (network included) this municipality satisfies. */
+  readonly satisfies?: readonly string[];
 }
 
 export interface RemovedByConstraint {
@@ -133,6 +151,31 @@ export interface NetworkExplanation {
   readonly qualifying: readonly string[];
   /** Network codes that constraints had removed. */
   readonly notAllowed: readonly string[];
+  readonly used: boolean;
+}
+
+/**
+ * How the preferences (network first, then the request's preferences in order) chose among the
+ * allowed municipalities whose balance is at least the rule's choice's balance minus the
+ * tolerance. Candidates are compared by the preferences they satisfy, lexicographically in the
+ * stated order, and then by the rule's order.
+ */
+export interface PreferencesExplanation {
+  /** Preference kinds in priority order ('network' first when the family has one). */
+  readonly order: readonly string[];
+  readonly tolerance: string;
+  readonly toleranceDisplay: number;
+  readonly ruleChoice: string;
+  readonly ruleChoiceBalance: string;
+  /** Preferences the rule's choice satisfies already. */
+  readonly ruleChoiceSatisfies: readonly string[];
+  /** Preferences the chosen municipality satisfies. */
+  readonly chosenSatisfies: readonly string[];
+  /** The first preference (in order) the chosen municipality satisfies and the rule's choice does not; null when the rule's choice stands. */
+  readonly decidedBy: string | null;
+  /** Allowed municipalities satisfying some preference within the tolerance, best first (at most 10). */
+  readonly qualifying: readonly string[];
+  readonly qualifyingCount: number;
   readonly used: boolean;
 }
 
@@ -158,6 +201,16 @@ export interface Explanation {
     readonly unknownCodes: readonly string[];
   };
   readonly network: NetworkExplanation | null;
+  /** Null when the request has no preference at all. */
+  readonly preferences: PreferencesExplanation | null;
+  /**
+   * What the rule alone would have chosen with no family constraint at all (only the allowed
+   * municipalities differ): when `chosen` differs, a removal (constraints) or a preference
+   * (selection) explains why. For an override, the rule's choice without any constraint.
+   */
+  readonly unconstrainedChoice: string | null;
+  /** The reason that removed the unconstrained choice for this family; null when it was allowed. */
+  readonly unconstrainedRemovedBy: string | null;
   readonly notes: readonly string[];
 }
 
@@ -182,6 +235,14 @@ export interface NeedsAttentionDecision {
 }
 
 export type Decision = AllocationDecision | NeedsAttentionDecision;
+
+/** A request resolved against one ledger's municipalities (opaque; see Ledger.prepare). */
+export interface PreparedChoice {
+  readonly units: number;
+  readonly accrue: boolean;
+  /** The ledger's code list it was resolved against. */
+  readonly codes: readonly string[];
+}
 
 export interface MunicipalitySnapshot {
   readonly code: string;
@@ -216,6 +277,17 @@ export interface Ledger {
   commit(decision: AllocationDecision): void;
   /** Fast path (simulations, the CLI): choose without constraints and commit; returns the code. */
   allocate(units?: number): string;
+  /**
+   * Resolves a request's constraints once against this ledger's municipalities, for
+   * `allocatePrepared` (benchmarks, simulations of many similar families).
+   */
+  prepare(request: ChoiceRequest): PreparedChoice;
+  /**
+   * Fast path with constraints: exactly the municipality `choose(request)` would choose, committed,
+   * without building an explanation. Returns the code, or null (nothing changes) when no
+   * municipality is allowed.
+   */
+  allocatePrepared(prepared: PreparedChoice): string | null;
   release(code: string, units: number, options: ReleaseOptions): void;
   /**
    * Takes a registration's shares out of every E without touching A: a registration closed
