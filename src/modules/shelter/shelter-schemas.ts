@@ -47,15 +47,9 @@ export const PatchShelterStayBody = Type.Object(
 );
 export type PatchShelterStay = Static<typeof PatchShelterStayBody>;
 
-/** A correction: what differs from the corrected stay; absent members are copied from it. */
+/** A correction: what differs from the corrected stay (the start date too); absent members are copied from it. */
 export const CorrectShelterStayBody = Type.Object(
-  {
-    type: Type.Optional(ShelterTypeSchema),
-    startDate: Type.Optional(StartDate),
-    endDate: Type.Optional(NullableDate('Day the family left (YYYY-MM-DD), end-exclusive; null while the family still stays')),
-    nightlyCostCents: Type.Optional(NightlyCost),
-    location: Type.Optional(Type.Union([Location, Type.Null()])),
-  },
+  { ...PatchShelterStayBody.properties, startDate: Type.Optional(StartDate) },
   { additionalProperties: false, minProperties: 1 },
 );
 export type CorrectShelterStay = Static<typeof CorrectShelterStayBody>;
