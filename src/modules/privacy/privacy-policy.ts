@@ -41,3 +41,37 @@ export function createPrivacyPolicy(deps: { clock: Clock; municipalityAccessAfte
   };
 }
 export type PrivacyPolicy = ReturnType<typeof createPrivacyPolicy>;
+
+/**
+ * Removal reasons that say nothing about the family (the municipality's own state, or the case's
+ * decisions): their codes stay. Every other reason (the family's exclusions, its region, a need it
+ * has) says where the family must not or cannot go: its codes go.
+ */
+const NOT_ABOUT_THE_FAMILY = new Set(['reporting_municipality', 'suspended', 'at_capacity', 'no_longer_exists', 'declined_before', 'rejected_before']);
+
+type Explained = Record<string, unknown> & { constraints?: Record<string, unknown>; maatwerk?: Record<string, unknown> };
+
+/**
+ * The allocation's explanation without what describes the family: the codes of its exclusions,
+ * region and needs, its network and work region, the preferences they made, its needs, and the
+ * sentences (notes, the Dutch summary) that name them. What stays explains the decision from the
+ * ledger: the key, the candidates with their entitlements and balances, the counts, the capacity
+ * booked.
+ */
+export function withoutFamilyDetail(explanation: unknown): unknown {
+  if (!explanation || typeof explanation !== 'object') return explanation;
+  const e = structuredClone(explanation) as Explained;
+  const c = e.constraints;
+  if (c && typeof c === 'object') {
+    if (Array.isArray(c.removed)) {
+      c.removed = c.removed.map((r: { reason?: string; count?: number }) => (r && !NOT_ABOUT_THE_FAMILY.has(r.reason ?? '') ? { ...r, codes: [], codesOmitted: r.count ?? 0 } : r));
+    }
+    if ('unknownCodes' in c) c.unknownCodes = [];
+  }
+  if ('network' in e) e.network = null;
+  if ('preferences' in e) e.preferences = null;
+  if ('notes' in e) e.notes = [];
+  delete e.summaryNl;
+  if (e.maatwerk && typeof e.maatwerk === 'object') e.maatwerk = { ...e.maatwerk, needs: [], regionRestriction: null, workRegion: null };
+  return e;
+}

@@ -7,47 +7,13 @@ import { AppError, illegalTransition, notFound } from '../../http/errors.js';
 import type { Actor, AuditService } from '../audit/audit-service.js';
 import type { Principal } from '../auth/auth-tokens.js';
 import type { RegistrationRow, RegistrationsRepository } from '../registrations/registrations-repository.js';
-import { CLOSED_STATES } from './privacy-policy.js';
+import { CLOSED_STATES, withoutFamilyDetail } from './privacy-policy.js';
 import type { PrivacyRepository } from './privacy-repository.js';
 import type { Erasure, ErasureGround } from './privacy-schemas.js';
 
 /** Cases pseudonymised per transaction: a short lock on a few rows at a time, never the table. */
 const BATCH = 100;
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/**
- * Removal reasons that say nothing about the family (the municipality's own state, or the case's
- * decisions): their codes stay. Every other reason (the family's exclusions, its region, a need it
- * has) says where the family must not or cannot go: its codes go.
- */
-const NOT_ABOUT_THE_FAMILY = new Set(['reporting_municipality', 'suspended', 'at_capacity', 'no_longer_exists', 'declined_before', 'rejected_before']);
-
-type Explained = Record<string, unknown> & { constraints?: Record<string, unknown>; maatwerk?: Record<string, unknown> };
-
-/**
- * The allocation's explanation without what describes the family: the codes of its exclusions,
- * region and needs, its network and work region, the preferences they made, its needs, and the
- * sentences (notes, the Dutch summary) that name them. What stays explains the decision from the
- * ledger: the key, the candidates with their entitlements and balances, the counts, the capacity
- * booked.
- */
-export function withoutFamilyDetail(explanation: unknown): unknown {
-  if (!explanation || typeof explanation !== 'object') return explanation;
-  const e = structuredClone(explanation) as Explained;
-  const c = e.constraints;
-  if (c && typeof c === 'object') {
-    if (Array.isArray(c.removed)) {
-      c.removed = c.removed.map((r: { reason?: string; count?: number }) => (r && !NOT_ABOUT_THE_FAMILY.has(r.reason ?? '') ? { ...r, codes: [], codesOmitted: r.count ?? 0 } : r));
-    }
-    if ('unknownCodes' in c) c.unknownCodes = [];
-  }
-  if ('network' in e) e.network = null;
-  if ('preferences' in e) e.preferences = null;
-  if ('notes' in e) e.notes = [];
-  delete e.summaryNl;
-  if (e.maatwerk && typeof e.maatwerk === 'object') e.maatwerk = { ...e.maatwerk, needs: [], regionRestriction: null, workRegion: null };
-  return e;
-}
 
 export interface PrivacyDeps {
   db: Db;

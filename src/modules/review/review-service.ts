@@ -17,7 +17,7 @@ import { bound, type PiiCrypto } from '../pii/pii-crypto.js';
 import type { MaatwerkRepository } from '../maatwerk/maatwerk-repository.js';
 import type { RegistrationRow, RegistrationsRepository } from '../registrations/registrations-repository.js';
 import { birthYearOf, canSee, summaryView } from '../registrations/registrations-service.js';
-import type { PrivacyPolicy } from '../privacy/privacy-policy.js';
+import { withoutFamilyDetail, type PrivacyPolicy } from '../privacy/privacy-policy.js';
 import { isMinorOn } from '../registrations/eligibility.js';
 import { closeOpenStays } from '../shelter/shelter-closing.js';
 import type { Static } from 'typebox';
@@ -129,9 +129,13 @@ export function createReviewService(deps: ReviewDeps) {
     return a.municipality === p.municipality && RECEIVER_ALLOCATION_VISIBLE.includes(a.status);
   }
 
-  /** Reasons are personal data: for the coordinator and the reporting municipality, while it may still see the case's. */
-  const showReasonTo = (p: Principal, reg: RegistrationRow) =>
-    (p.role === 'coordinator' || reg.reportingMunicipality === p.municipality) && deps.privacy.access(p, reg) === 'available';
+  /**
+   * Reasons are for the coordinator and the reporting municipality; like the family's needs,
+   * network and the family's part of the explanation, only while the caller may still see the
+   * case's personal data (privacy-policy.ts).
+   */
+  const personalTo = (p: Principal, reg: RegistrationRow) => deps.privacy.access(p, reg) === 'available';
+  const showReasonTo = (p: Principal, reg: RegistrationRow) => (p.role === 'coordinator' || reg.reportingMunicipality === p.municipality) && personalTo(p, reg);
 
   /**
    * The answer to a decision that committed: the allocation as it now is, read without the
@@ -142,7 +146,7 @@ export function createReviewService(deps: ReviewDeps) {
     const alloc = (await repo.getAllocation(db, allocationId))!;
     const reg = (await deps.registrations.get(db, alloc.registrationId))!;
     await deps.audit.record(db, actor, { action: 'allocation.read', resourceType: 'allocation', resourceId: alloc.id, registrationId: reg.id });
-    return allocationView(alloc, reg, showReasonTo(principal, reg));
+    return allocationView(alloc, reg, principal);
   }
 
   async function lockRegistration(tx: Tx, principal: Principal, id: string) {
@@ -162,7 +166,9 @@ export function createReviewService(deps: ReviewDeps) {
     return summaryView((await deps.registrations.get(tx, id))!);
   }
 
-  async function allocationView(a: AllocationRow, reg: RegistrationRow, showReason: boolean) {
+  async function allocationView(a: AllocationRow, reg: RegistrationRow, principal: Principal) {
+    const showReason = showReasonTo(principal, reg);
+    const personal = personalTo(principal, reg);
     const today = amsterdamDate(clock.now());
     const children = await db
       .select({ birthDate: householdMembers.birthDate, birthYear: householdMembers.birthYear })
@@ -181,7 +187,7 @@ export function createReviewService(deps: ReviewDeps) {
       createdAt: a.createdAt.toISOString(),
       decidedAt: a.decidedAt?.toISOString() ?? null,
       reason: showReason && a.reasonCiphertext ? pii.decrypt(a.reasonCiphertext, bound('allocations.reason_ciphertext', a.id)) : null,
-      explanation: a.explanation as Static<typeof ExplanationSchema>,
+      explanation: (personal ? a.explanation : withoutFamilyDetail(a.explanation)) as Static<typeof ExplanationSchema>,
       family: {
         reportingMunicipality: reg.reportingMunicipality,
         registrationStatus: reg.status,
@@ -191,8 +197,8 @@ export function createReviewService(deps: ReviewDeps) {
         householdSize: reg.adults + reg.children,
         // After pseudonymisation only the birth year is left: the age reached this calendar year.
         childrenAges: children.map((c) => (c.birthDate ? ageOn(c.birthDate, today) : Number(today.slice(0, 4)) - birthYearOf(c))),
-        needs: reg.needs as Record<string, never>,
-        networkMunicipalities: reg.networkMunicipalities,
+        needs: (personal ? reg.needs : {}) as Record<string, never>,
+        networkMunicipalities: personal ? reg.networkMunicipalities : [],
         daysWaiting: Math.max(0, Math.round((Date.parse(today) - Date.parse(reg.reportedOn)) / 86_400_000)),
       },
     };
@@ -227,7 +233,7 @@ export function createReviewService(deps: ReviewDeps) {
           .where(where),
       ]);
       const items = await Promise.all(
-        rows.map((row) => allocationView(row.a, row.r, showReasonTo(principal, row.r))),
+        rows.map((row) => allocationView(row.a, row.r, principal)),
       );
       // Family summaries and decrypted reasons are personal data: each one shown is logged.
       await deps.audit.record(
@@ -243,7 +249,7 @@ export function createReviewService(deps: ReviewDeps) {
       const reg = alloc ? await deps.registrations.get(db, alloc.registrationId) : undefined;
       if (!alloc || !reg || !allocationVisible(principal, alloc, reg)) throw notFound('Allocation');
       await deps.audit.record(db, actor, { action: 'allocation.read', resourceType: 'allocation', resourceId: id, registrationId: reg.id });
-      return allocationView(alloc, reg, showReasonTo(principal, reg));
+      return allocationView(alloc, reg, principal);
     },
 
     async approve(actor: Actor, principal: Principal, id: string) {

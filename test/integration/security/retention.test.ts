@@ -127,7 +127,9 @@ describe('a municipality’s access to a closed case (MUNICIPALITY_ACCESS_AFTER_
     expect(history.items.every((e: { reason: string | null }) => e.reason === null)).toBe(true);
     const stays = (await get(`/api/v1/registrations/${a.id}/shelter-stays`, amsterdam)).json();
     expect(stays.items[0]).toMatchObject({ location: null, nightlyCostCents: 9_000, nights: 28 });
-    expect((await get(`/api/v1/allocations/${a.allocationId}`, amsterdam)).json().reason).toBeNull();
+    const allocation = (await get(`/api/v1/allocations/${a.allocationId}`, amsterdam)).json();
+    expect(allocation).toMatchObject({ reason: null, family: { needs: {}, networkMunicipalities: [] } });
+    expect(allocation.explanation.constraints.removed.find((r: { reason: string }) => r.reason === 'family_exclusion')?.codes ?? []).toEqual([]);
     // The documents are nothing but personal data: they are not there for the municipality any more.
     expect((await get(`/api/v1/registrations/${a.id}/documents`, amsterdam)).statusCode).toBe(404);
     expect((await get(`/api/v1/registrations/${a.id}/documents/${a.documentId}`, amsterdam)).statusCode).toBe(404);
