@@ -24,6 +24,8 @@ export function loadConfigOrExit(): Config {
 /** Worker concurrency per process: allocations serialise on the ledger lock anyway. */
 const WORKER_CONCURRENCY = 4;
 const PERIOD_CHECK_EVERY_MS = 60 * 60 * 1000;
+/** The retention rule counts in days: once a day is enough, and a run that finds nothing is cheap. */
+const RETENTION_EVERY_MS = 24 * 60 * 60 * 1000;
 
 export async function startWorker(container: Container): Promise<JobRunner> {
   const handlers = instrumentJobs(container.jobHandlers, { queue: QUEUE_NAME, metrics: container.serviceMetrics, tracing: container.tracing });
@@ -33,9 +35,11 @@ export async function startWorker(container: Container): Promise<JobRunner> {
       container.logger.warn({ job: name, jobId, err: { message: (err as Error)?.message, code: (err as { code?: string })?.code } }, 'job failed'),
   });
   await container.serveMetrics(() => runner.isRunning());
-  await container.jobs.queue.schedule('close-due-periods', PERIOD_CHECK_EVERY_MS, 'close-due-periods', { v: 1 }).catch((err: Error) =>
-    container.logger.warn({ err: { message: err.message } }, 'could not register the period scheduler; will retry at next start'),
-  );
+  for (const [id, everyMs] of [['close-due-periods', PERIOD_CHECK_EVERY_MS], ['pseudonymise-closed-cases', RETENTION_EVERY_MS]] as const) {
+    await container.jobs.queue.schedule(id, everyMs, id, { v: 1 }).catch((err: Error) =>
+      container.logger.warn({ err: { message: err.message }, scheduler: id }, 'could not register a job scheduler; will retry at next start'),
+    );
+  }
   return runner;
 }
 

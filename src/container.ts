@@ -19,6 +19,7 @@ import { createMunicipalitiesRepository } from './modules/municipalities/municip
 import { createMunicipalitiesService } from './modules/municipalities/municipalities-service.js';
 import type { ReadinessProbe } from './modules/service/service-routes.js';
 import { createPiiCrypto } from './modules/pii/pii-crypto.js';
+import { createPrivacyPolicy } from './modules/privacy/privacy-policy.js';
 import { createRegistrationsRepository } from './modules/registrations/registrations-repository.js';
 import { createRegistrationsService } from './modules/registrations/registrations-service.js';
 import { createOutboxRelay, type HandedOutboxRow, type OutboxRelay } from './jobs/outbox.js';
@@ -35,9 +36,30 @@ import { createDistributionRepository } from './modules/distribution/distributio
 import { createDistributionService } from './modules/distribution/distribution-service.js';
 import { createDistributionReportRepository } from './modules/reports/distribution-report-repository.js';
 import { createDistributionReportService } from './modules/reports/distribution-report-service.js';
+import { createDocumentsRepository } from './modules/documents/documents-repository.js';
+import { createDocumentsService } from './modules/documents/documents-service.js';
+import { createPrivacyRepository } from './modules/privacy/privacy-repository.js';
+import { createPrivacyService } from './modules/privacy/privacy-service.js';
 import { createMaatwerkRepository } from './modules/maatwerk/maatwerk-repository.js';
 import { createMaatwerkService } from './modules/maatwerk/maatwerk-service.js';
 import { createMaatwerkReportService } from './modules/reports/maatwerk-report-service.js';
+
+/** How long start-up waits for the rate limiter's Redis connection; an absent Redis does not block it. */
+const REDIS_CONNECT_WAIT_MS = 2_000;
+
+function connectedOrGivenUp(redis: Redis, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      redis.off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    redis.once('ready', done);
+    redis.once('error', done);
+  });
+}
 
 export interface ContainerOptions {
   config: Config;
@@ -60,24 +82,27 @@ export async function createContainer({ config, logger, clock = systemClock, rol
     await seedReferenceData(database.db, logger);
   }
   let lastRedisError = 0;
+  const onRedisError = (err: Error) => {
+    // A Redis outage produces an error per reconnect attempt; one line a few seconds is enough.
+    const now = Date.now();
+    if (now - lastRedisError > 5_000) logger.warn({ err: { message: err.message } }, 'redis unavailable');
+    lastRedisError = now;
+  };
   const jobs: JobDriver = config.redisUrl
     ? createBullmqDriver({
         redisUrl: config.redisUrl,
         prefix: config.queuePrefix,
         lockDurationMs: config.queueLockDurationMs,
         stalledIntervalMs: config.queueStalledIntervalMs,
-        onRedisError: (err) => {
-          // A Redis outage produces an error per reconnect attempt; one line a few seconds is enough.
-          const now = Date.now();
-          if (now - lastRedisError > 5_000) logger.warn({ err: { message: err.message } }, 'redis unavailable');
-          lastRedisError = now;
-        },
+        onRedisError,
       })
     : createInProcessDriver();
 
-  // Rate-limit counters are shared by every api process through Redis when there is one.
+  // Rate-limit counters are shared by every api process through Redis when there is one. The
+  // limiter bounds its own wait (src/http/rate-limit.ts); at start it gets a moment to connect.
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000 }) : undefined;
   redis?.on('error', () => {});
+  if (redis) await connectedOrGivenUp(redis, REDIS_CONNECT_WAIT_MS);
 
   const db = database.db;
   // Observability: one registry and one tracer for the process (README of each module).
@@ -97,6 +122,7 @@ export async function createContainer({ config, logger, clock = systemClock, rol
   const municipalitiesRepo = createMunicipalitiesRepository();
   const municipalities = createMunicipalitiesService({ db, repo: municipalitiesRepo, audit, clock });
   const pii = createPiiCrypto(config.pii);
+  const privacy = createPrivacyPolicy({ clock, municipalityAccessAfterCloseDays: config.privacy.municipalityAccessAfterCloseDays });
   // Only the api process runs a relay; a worker that writes outbox rows leaves them to it (or
   // to its own relay when it runs in the same process).
   let relay: OutboxRelay | undefined;
@@ -109,6 +135,7 @@ export async function createContainer({ config, logger, clock = systemClock, rol
     municipalities: municipalitiesRepo,
     audit,
     pii,
+    privacy,
     clock,
     unit: config.allocation.unit,
     regions: maatwerkRepo,
@@ -144,14 +171,21 @@ export async function createContainer({ config, logger, clock = systemClock, rol
     maatwerk: maatwerkRepo,
     audit,
     pii,
+    privacy,
     clock,
     onOutboxWritten: nudgeRelay,
   });
 
-  const shelter = createShelterService({ db, repo: createShelterRepository(), registrations: registrationsRepo, audit, pii, clock });
+  const shelter = createShelterService({ db, repo: createShelterRepository(), registrations: registrationsRepo, audit, pii, privacy, clock });
   const shelterReport = createShelterReportService({ db, repo: createShelterReportRepository(), municipalities: municipalitiesRepo, clock, longStayDays: config.shelter.longStayDays });
 
   const housing = createHousingService({ db, audit, clock });
+  const documents = createDocumentsService({
+    db, repo: createDocumentsRepository(), registrations: registrationsRepo, audit, pii, privacy, clock, maxBytes: config.privacy.documentMaxBytes,
+  });
+  const retention = createPrivacyService({
+    db, repo: createPrivacyRepository(), registrations: registrationsRepo, audit, clock, retentionAfterCloseDays: config.privacy.retentionAfterCloseDays,
+  });
 
   const distribution = createDistributionService({
     db,
@@ -183,6 +217,10 @@ export async function createContainer({ config, logger, clock = systemClock, rol
       // The same hourly run books shelter credits that became due (a stay passing the key's minimum nights).
       await distribution.bookShelterCredits(systemActor(ctx.jobId));
     },
+    'pseudonymise-closed-cases': async (_payload, ctx) => {
+      const count = await retention.pseudonymiseDue(systemActor(ctx.jobId));
+      if (count > 0) logger.info({ jobId: ctx.jobId, count }, 'pseudonymised closed cases past their retention period');
+    },
   };
 
   return {
@@ -196,11 +234,12 @@ export async function createContainer({ config, logger, clock = systemClock, rol
     verifier,
     probes,
     jobHandlers,
+    onRedisError,
     pii,
     metrics,
     serviceMetrics,
     tracing,
-    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, maatwerk, maatwerkReport },
+    services: { audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, documents, retention, maatwerk, maatwerkReport },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {
       relay ??= createOutboxRelay({ db, queue: jobs.queue, clock, logger, pollMs: config.outboxPollMs, tracing });

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
@@ -105,7 +105,8 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   const dir = join(opts.dataDir, 'pglite');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makePrivate(dir);
   // Calendar dates stay strings, as with node-postgres above.
   const client = await PGlite.create(dir, { parsers: { 1082: (v: string) => v } });
   const db = drizzle(client, { schema });
@@ -122,6 +123,21 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
     },
     async close() {
       await client.close();
+      makePrivate(dir);
     },
   };
+}
+
+/**
+ * Emscripten's file system, under PGlite, creates every file with mode 0666 whatever the umask.
+ * The directory itself is 0700, so no other user can reach them while the service runs; at start
+ * and at a clean stop every file is also made 0600 and every directory 0700.
+ */
+export function makePrivate(dir: string) {
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) makePrivate(path);
+    else if (entry.isFile()) chmodSync(path, 0o600);
+  }
 }

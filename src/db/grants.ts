@@ -5,20 +5,32 @@ import { sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 
 /**
- * Tables whose rows are never changed or removed: every table in `public` with a trigger whose
- * function is named `…_append_only` (migrations/README.md). The application role may only read
- * and append to them; the trigger still stops the owner's mistakes.
+ * Tables the application may not freely change, found by their row-level triggers
+ * (migrations/README.md):
+ * - append-only: a trigger function named `append_only` or `…_append_only`: rows are never changed
+ *   or removed, so the application role may only read and append;
+ * - guarded evidence: a trigger function named `append_only_but_erasable` or `…_guard`: rows are
+ *   never removed, and the trigger decides which updates pass (erasing personal values after
+ *   retention, re-encryption), so the role keeps UPDATE but not DELETE.
+ * The triggers still stop the owner's mistakes.
  */
-async function appendOnlyTables(db: Db): Promise<string[]> {
+async function protectedTables(db: Db): Promise<{ appendOnly: string[]; guarded: string[] }> {
   const result = await db.execute(sql`
-    select distinct c.relname as name
+    select c.relname as name,
+      bool_or(p.proname = 'append_only' or p.proname like '%\\_append\\_only') as append_only,
+      bool_or(p.proname = 'append_only_but_erasable' or p.proname like '%\\_guard') as guarded
     from pg_trigger t
       join pg_class c on c.oid = t.tgrelid
       join pg_namespace n on n.oid = c.relnamespace
       join pg_proc p on p.oid = t.tgfoid
-    where n.nspname = 'public' and not t.tgisinternal and p.proname like '%\\_append\\_only'
+    where n.nspname = 'public' and not t.tgisinternal and (t.tgtype & 1) = 1
+    group by c.relname
     order by 1`);
-  return (result as unknown as { rows: Array<{ name: string }> }).rows.map((r) => r.name);
+  const rows = (result as unknown as { rows: Array<{ name: string; append_only: boolean; guarded: boolean }> }).rows;
+  return {
+    appendOnly: rows.filter((r) => r.append_only && !r.guarded).map((r) => r.name),
+    guarded: rows.filter((r) => r.guarded).map((r) => r.name),
+  };
 }
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -33,7 +45,7 @@ export class GrantError extends Error {}
  * table a later migration adds gets its grants in the same step. Refuses a role that is a
  * superuser, is the role running this, or owns a table: such a role could disable the triggers.
  */
-export async function grantApplicationRole(db: Db, role: string): Promise<{ tables: number; appendOnly: string[] }> {
+export async function grantApplicationRole(db: Db, role: string): Promise<{ tables: number; appendOnly: string[]; guarded: string[] }> {
   return db.transaction(async (tx) => {
     const checks = await tx.execute(sql`
       select r.rolsuper as superuser, r.rolname = current_user as is_self,
@@ -47,7 +59,7 @@ export async function grantApplicationRole(db: Db, role: string): Promise<{ tabl
     if (row.owned > 0) throw new GrantError(`role ${role} owns ${row.owned} table(s): the application must own nothing`);
 
     const r = quoteIdent(role);
-    const appendOnly = await appendOnlyTables(tx as unknown as Db);
+    const { appendOnly, guarded } = await protectedTables(tx as unknown as Db);
     const statements = [
       `grant connect on database ${quoteIdent(row.database)} to ${r}`,
       `grant usage on schema public to ${r}`,
@@ -55,12 +67,13 @@ export async function grantApplicationRole(db: Db, role: string): Promise<{ tabl
       `revoke all on all tables in schema public from ${r}`,
       `grant select, insert, update, delete on all tables in schema public to ${r}`,
       ...appendOnly.map((t) => `revoke update, delete on ${quoteIdent(t)} from ${r}`),
+      ...guarded.map((t) => `revoke delete on ${quoteIdent(t)} from ${r}`),
       `revoke all on all sequences in schema public from ${r}`,
       `grant usage, select on all sequences in schema public to ${r}`,
     ];
     for (const s of statements) await tx.execute(sql.raw(s));
     const count = await tx.execute(sql`select count(*)::int as n from pg_tables where schemaname = 'public'`);
-    return { tables: (count as unknown as { rows: Array<{ n: number }> }).rows[0]!.n, appendOnly };
+    return { tables: (count as unknown as { rows: Array<{ n: number }> }).rows[0]!.n, appendOnly, guarded };
   });
 }
 

@@ -42,9 +42,11 @@ export function createInProcessDriver(): JobDriver {
     // A job that used up its attempts is forgotten here, so a plain add runs it again.
     resend: (name, payload, opts) => queue.add(name, payload, opts),
     async schedule<N extends JobName>(id: string, everyMs: number, name: N, payload: JobPayloads[N]) {
-      const t = setInterval(() => {
-        void queue.add(name, payload, { jobId: `${id}-${Date.now()}` });
-      }, everyMs);
+      const run = () => void queue.add(name, payload, { jobId: `${id}-${Date.now()}` });
+      // Like a BullMQ job scheduler with `every`: the first run at once, then every interval. An
+      // embedded service restarted more often than the interval still runs its daily jobs.
+      run();
+      const t = setInterval(run, everyMs);
       t.unref();
       timers.push(t);
     },

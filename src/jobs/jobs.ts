@@ -17,6 +17,8 @@ export interface JobPayloads {
   };
   /** Close every period whose end has passed (scheduled). */
   'close-due-periods': { v: 1 };
+  /** Pseudonymise every closed case whose retention period has passed (scheduled daily). */
+  'pseudonymise-closed-cases': { v: 1 };
 }
 export type JobName = keyof JobPayloads;
 

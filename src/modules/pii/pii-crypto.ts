@@ -119,7 +119,9 @@ export type CipherField =
   | 'household_members.name_ciphertext'
   | 'allocations.reason_ciphertext'
   | 'registration_events.reason_ciphertext'
-  | 'shelter_stays.location_ciphertext';
+  | 'shelter_stays.location_ciphertext'
+  | 'registration_documents.title_ciphertext'
+  | 'registration_documents.content_ciphertext';
 
 /** The binding of a value in `field` of the row with this id. */
 export function bound(field: CipherField, rowId: string | number): CipherBinding {

@@ -14,6 +14,7 @@ import { createActiveCodes } from '../municipalities/active-codes.js';
 import type { MunicipalitiesRepository } from '../municipalities/municipalities-repository.js';
 import { bound, isValidBsn, type PiiCrypto } from '../pii/pii-crypto.js';
 import { tracingOff, type Tracing } from '../tracing/tracing.js';
+import type { PrivacyPolicy } from '../privacy/privacy-policy.js';
 import { checkEligibility } from './eligibility.js';
 import type { MaatwerkRepository } from '../maatwerk/maatwerk-repository.js';
 import { RECEIVER_VISIBLE, visibleTo, type RegistrationRow, type RegistrationsRepository } from './registrations-repository.js';
@@ -27,6 +28,7 @@ export interface RegistrationsDeps {
   municipalities: MunicipalitiesRepository;
   audit: AuditService;
   pii: PiiCrypto;
+  privacy: PrivacyPolicy;
   clock: Clock;
   unit: AllocationUnit;
   /** Which regions exist (the municipalities' profiles). */
@@ -53,6 +55,9 @@ export function summaryView(r: RegistrationRow): RegistrationSummaryView {
     updatedAt: r.updatedAt.toISOString(),
   };
 }
+
+/** The birth year of a member: its own column once the birth date is erased, else the date's. */
+export const birthYearOf = (m: { birthDate: string | null; birthYear: number | null }): number => m.birthYear ?? Number(m.birthDate!.slice(0, 4));
 
 /** Can this principal see the registration at all? Out of scope is indistinguishable from absent (404). */
 export function canSee(p: Principal, r: RegistrationRow): boolean {
@@ -207,10 +212,13 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       const now = clock.now();
       const today = amsterdamDate(now);
       let requestHash: string | undefined;
-      if (idempotencyKey) {
+      // The key is the client's own text, and clients put anything in it (a case number, a BSN):
+      // it is stored and looked up as a keyed hash, never as sent.
+      const keyHash = idempotencyKey ? pii.keyedHash('idempotency-key', idempotencyKey) : undefined;
+      if (keyHash) {
         // Keyed: the body holds BSNs and names, and an unkeyed hash of it could be confirmed by guessing.
         requestHash = pii.keyedHash('idempotency', canonical(body));
-        const existing = await repo.findIdempotencyKey(db, principal.sub, idempotencyKey);
+        const existing = await repo.findIdempotencyKey(db, principal.sub, keyHash);
         if (existing) return replay(existing, requestHash);
       }
 
@@ -250,7 +258,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
               birth_date: m.p.birthDate,
             };
           }),
-          idempotency: idempotencyKey ? { key: idempotencyKey, requestHash: requestHash! } : undefined,
+          idempotency: keyHash ? { key: keyHash, requestHash: requestHash! } : undefined,
         });
       } catch (err) {
         if (isUniqueViolation(err, 'active_bsn_claims_pkey')) throw await duplicateConflict(actor, principal, hmacs);
@@ -258,7 +266,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       }
       if (!inserted) {
         // Another request with this Idempotency-Key committed first: answer as it was answered.
-        const existing = await repo.findIdempotencyKey(db, principal.sub, idempotencyKey!);
+        const existing = await repo.findIdempotencyKey(db, principal.sub, keyHash!);
         return replay(existing!, requestHash!);
       }
       deps.onOutboxWritten([inserted]);
@@ -303,33 +311,45 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       return summaryView(await this.visible(db, principal, id));
     },
 
+    /**
+     * The case with its personal data while the caller may see it (privacy-policy.ts); once that
+     * is withheld or erased, the same shape without it: the status, dates, municipalities and
+     * household composition (birth years) stay, names, BSNs, birth dates, notes, needs and the
+     * family's municipality preferences do not. Only a read that shows personal data is logged as one.
+     */
     async detail(actor: Actor, principal: Principal, id: string): Promise<RegistrationDetailView> {
       const row = await this.visible(db, principal, id);
+      const access = deps.privacy.access(principal, row);
+      const shown = access === 'available';
       const [members, activeAllocationId] = await Promise.all([repo.members(db, id), repo.activeAllocationId(db, id)]);
-      await deps.audit.record(db, actor, { action: 'registration.read_personal_data', resourceType: 'registration', resourceId: id, registrationId: id });
+      await deps.audit.record(db, actor, { action: shown ? 'registration.read_personal_data' : 'registration.read', resourceType: 'registration', resourceId: id, registrationId: id });
       const person = (m: (typeof members)[number]) => ({
-        bsn: pii.decrypt(m.bsnCiphertext, bound('household_members.bsn_ciphertext', m.id)),
-        name: pii.decrypt(m.nameCiphertext, bound('household_members.name_ciphertext', m.id)),
-        birthDate: m.birthDate,
+        bsn: shown && m.bsnCiphertext ? pii.decrypt(m.bsnCiphertext, bound('household_members.bsn_ciphertext', m.id)) : null,
+        name: shown && m.nameCiphertext ? pii.decrypt(m.nameCiphertext, bound('household_members.name_ciphertext', m.id)) : null,
+        birthDate: shown ? m.birthDate : null,
+        birthYear: birthYearOf(m),
       });
       return {
         ...summaryView(row),
         eligibility: row.eligibility as RegistrationDetailView['eligibility'],
         household: { adults: members.filter((m) => m.role === 'adult').map(person), children: members.filter((m) => m.role === 'child').map(person) },
-        networkMunicipalities: row.networkMunicipalities,
-        excludedMunicipalities: row.excludedMunicipalities,
-        needs: row.needs as RegistrationDetailView['needs'],
-        regionRestriction: (row.regionRestriction as RegistrationDetailView['regionRestriction']) ?? null,
-        workRegion: row.workRegion,
-        notes: row.notesCiphertext ? pii.decrypt(row.notesCiphertext, bound('registrations.notes_ciphertext', row.id)) : null,
+        networkMunicipalities: shown ? row.networkMunicipalities : [],
+        excludedMunicipalities: shown ? row.excludedMunicipalities : [],
+        needs: (shown ? row.needs : {}) as RegistrationDetailView['needs'],
+        regionRestriction: shown ? ((row.regionRestriction as RegistrationDetailView['regionRestriction']) ?? null) : null,
+        workRegion: shown ? row.workRegion : null,
+        notes: shown && row.notesCiphertext ? pii.decrypt(row.notesCiphertext, bound('registrations.notes_ciphertext', row.id)) : null,
         activeAllocationId,
         transferredOn: row.transferredOn,
+        personalData: access,
+        pseudonymisedAt: row.pseudonymisedAt?.toISOString() ?? null,
         ...(principal.role === 'coordinator' ? { duplicateAttempts: await this.duplicateAttempts(id) } : {}),
       };
     },
 
     async history(actor: Actor, principal: Principal, id: string) {
-      await this.visible(db, principal, id);
+      const row = await this.visible(db, principal, id);
+      const shown = deps.privacy.access(principal, row) === 'available';
       const events = await repo.events(db, id);
       await deps.audit.record(db, actor, { action: 'registration.read_history', resourceType: 'registration', resourceId: id, registrationId: id });
       return {
@@ -341,7 +361,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
           allocationId: e.allocationId,
           municipality: e.municipality,
           actor: { sub: e.actorSub, role: e.actorRole, municipality: e.actorMunicipality },
-          reason: e.reasonCiphertext ? pii.decrypt(e.reasonCiphertext, bound('registration_events.reason_ciphertext', e.id)) : null,
+          reason: shown && e.reasonCiphertext ? pii.decrypt(e.reasonCiphertext, bound('registration_events.reason_ciphertext', e.id)) : null,
         })),
       };
     },

@@ -66,7 +66,7 @@ function within<T>(p: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
 type Allocate = JobHandlers['allocate'];
 
 function handlers(allocate: Allocate): JobHandlers {
-  return { allocate, 'close-due-periods': async () => {} };
+  return { allocate, 'close-due-periods': async () => {}, 'pseudonymise-closed-cases': async () => {} };
 }
 
 describe.each(drivers)('%s driver', (kind, make) => {

@@ -97,6 +97,25 @@ describe('migrations as the owner, the service as the application role', () => {
     expect(audit.json().items.length).toBeGreaterThan(2);
     const [me] = await sqlRows<{ me: string; superuser: boolean }>(appUrl, `select current_user as me, rolsuper as superuser from pg_roles where rolname = current_user`);
     expect(me).toEqual({ me: APP, superuser: false });
+
+    // Closing with a reason and erasing on request: the erasure nulls the reasons in the guarded
+    // history, which the application role may do (UPDATE, checked by the trigger), not DELETE.
+    const closed = await t.app.inject({ method: 'POST', url: `/api/v1/registrations/${id}/outcome`, headers: await t.auth('coordinator'), payload: { type: 'withdrawn', reason: 'Gezin trekt de melding in.' } });
+    expect(closed.statusCode, closed.body).toBe(200);
+    const erased = await t.app.inject({ method: 'POST', url: `/api/v1/registrations/${id}/erasure`, headers: await t.auth('coordinator'), payload: { reason: 'data_subject_request' } });
+    expect(erased.statusCode, erased.body).toBe(200);
+    const [left] = await sqlRows<{ n: number }>(ownerUrl, `select count(*)::int as n from registration_events where registration_id = $1 and reason_ciphertext is not null`, [id]);
+    expect(left!.n).toBe(0);
+  });
+
+  it('has exactly the table privileges of its kind: append-only, guarded evidence, ordinary', async () => {
+    const privileges = async (table: string) =>
+      (await sqlRows<{ p: string }>(ownerUrl, `select p from unnest(array['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','TRIGGER']) p where has_table_privilege($1, $2, p) order by 1`, [APP, table])).map((r) => r.p);
+    for (const table of ['audit_events', 'ledger_movements', 'duplicate_attempts', 'period_settlements', 'municipality_profile_versions']) {
+      expect(await privileges(table), table).toEqual(['INSERT', 'SELECT']);
+    }
+    for (const table of ['registration_events', 'shelter_stays']) expect(await privileges(table), table).toEqual(['INSERT', 'SELECT', 'UPDATE']);
+    expect(await privileges('registrations')).toEqual(['DELETE', 'INSERT', 'SELECT', 'UPDATE']);
   });
 
   it.each([
