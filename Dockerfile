@@ -43,7 +43,8 @@ USER node
 ENV HOST=0.0.0.0 \
     PORT=3000 \
     DATA_DIR=/app/data
-EXPOSE 3000
+# 3000: the API; 9464: metrics (METRICS_PORT), for the cluster only, never published.
+EXPOSE 3000 9464
 # The slim image has no curl; Node 20 has fetch. Liveness only: /ready is for load balancers.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/v1/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

@@ -49,9 +49,9 @@ const PER_RUN = Number(args.values.allocations);
 function benchEnv(databaseUrl: string): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
-    AUTH_JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789',
-    PII_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
-    PII_HMAC_KEY: Buffer.alloc(32, 4).toString('base64'),
+    AUTH_JWT_SECRET: 'CtME4ywCChcnb6G4e1Y0G5dAuLuad/4MDClOzuay2fk=',
+    PII_ENCRYPTION_KEY: 'ar5WX5wBnrBARcddEyIvRNB4aae3Lg5lNoUV890s0AM=',
+    PII_HMAC_KEY: 'U5O8SXmmUH+amwy8mPJ8o4ma0kp0bUsHzvV744x0jzI=',
     LOG_LEVEL: 'silent',
     DATABASE_POOL_MAX: '8',
   };

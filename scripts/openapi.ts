@@ -1,6 +1,7 @@
 // `npm run openapi`: writes openapi/openapi.json from the route schemas.
 // The document is built by the real app, so it cannot drift from what the API validates; it needs
 // no database, Redis or secrets, so it runs anywhere (CI, a fresh clone, a release build).
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,9 +19,10 @@ export const OPENAPI_FILE = fileURLToPath(new URL('../openapi/openapi.json', imp
  */
 const OFFLINE_ENV = {
   DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
-  AUTH_JWT_SECRET: 'openapi-generation-placeholder-secret-not-used',
-  PII_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
-  PII_HMAC_KEY: Buffer.alloc(32, 2).toString('base64'),
+  // Never used (nothing is signed or encrypted), but they must pass the start-up checks for weak keys.
+  AUTH_JWT_SECRET: randomBytes(32).toString('base64'),
+  PII_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  PII_HMAC_KEY: randomBytes(32).toString('base64'),
   LOG_LEVEL: 'silent',
 };
 

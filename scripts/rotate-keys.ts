@@ -130,22 +130,32 @@ interface HmacCounts {
   members: number;
   rehashed: number;
   claimsMoved: number;
+  /**
+   * Members of pseudonymised cases: their BSN is gone, so their hash cannot be computed again and
+   * is left under the old key. After the rotation a new registration of such a family is no longer
+   * linked to the old case (SECURITY.md: retention).
+   */
+  erased: number;
 }
 
 /** New keyed hashes from the decrypted BSNs; a hash that is already right is left alone. */
 async function rotateHmac(db: Db, pii: PiiCrypto, batchSize: number, dryRun: boolean): Promise<HmacCounts> {
-  const counts: HmacCounts = { members: 0, rehashed: 0, claimsMoved: 0 };
+  const counts: HmacCounts = { members: 0, rehashed: 0, claimsMoved: 0, erased: 0 };
   let after: string | null = null;
   for (;;) {
     const cursor: string | null = after;
     const batch: { id: string }[] = await db.transaction(async (tx) => {
-      const picked: { id: string; bsn_ciphertext: string; bsn_hmac: string }[] = rows<{ id: string; bsn_ciphertext: string; bsn_hmac: string }>(
+      const picked: { id: string; bsn_ciphertext: string | null; bsn_hmac: string }[] = rows<{ id: string; bsn_ciphertext: string | null; bsn_hmac: string }>(
         await tx.execute(sql`
           select id::text as id, bsn_ciphertext, bsn_hmac from household_members
           ${cursor === null ? sql`` : sql`where id > ${cursor}::uuid`}
           order by id limit ${batchSize} for update`),
       );
       for (const m of picked) {
+        if (m.bsn_ciphertext === null) {
+          counts.erased++;
+          continue;
+        }
         const fresh = pii.hmacBsn(pii.decrypt(m.bsn_ciphertext, bound('household_members.bsn_ciphertext', m.id)));
         if (fresh === m.bsn_hmac) continue;
         counts.rehashed++;
@@ -205,7 +215,7 @@ async function main(): Promise<number> {
       for (const [name, c] of Object.entries(result)) {
         process.stdout.write(`  ${name.padEnd(40)} ${String(c.found).padStart(7)} under an older key, ${String(c.reencrypted).padStart(7)} re-encrypted, ${String(c.remaining).padStart(7)} left\n`);
       }
-      if (hmac) process.stdout.write(`  BSN hashes: ${hmac.members} members checked, ${hmac.rehashed} re-hashed, ${hmac.claimsMoved} active claims moved\n`);
+      if (hmac) process.stdout.write(`  BSN hashes: ${hmac.members} members checked, ${hmac.rehashed} re-hashed, ${hmac.claimsMoved} active claims moved, ${hmac.erased} of pseudonymised cases left as they were\n`);
       process.stdout.write(
         remaining === 0
           ? 'Done: the previous keys are no longer needed for these columns; remove them from PII_ENCRYPTION_PREVIOUS_KEYS.\n'

@@ -1,10 +1,10 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Container } from './container.js';
 import { enforceAuth, registerAuth } from './http/auth.js';
 import { frameworkErrorHandler, registerConventions, traceIdFrom } from './http/conventions.js';
 import { registerOpenApi } from './http/openapi.js';
+import { registerRateLimit } from './http/rate-limit.js';
 import { validatorCompiler } from './http/validation.js';
 import { auditRoutes } from './modules/audit/audit-routes.js';
 import { municipalitiesRoutes } from './modules/municipalities/municipalities-routes.js';
@@ -21,10 +21,19 @@ import { signalsRoutes } from './modules/signals/signals-routes.js';
 import { webhookRoutes } from './modules/webhooks/webhook-routes.js';
 import { complianceReportRoutes } from './modules/reports/compliance-report-routes.js';
 import { arrivalsReportRoutes } from './modules/reports/arrivals-report-routes.js';
+import { documentsRoutes } from './modules/documents/documents-routes.js';
+import { privacyRoutes } from './modules/privacy/privacy-routes.js';
 import { maatwerkRoutes } from './modules/maatwerk/maatwerk-routes.js';
 import { maatwerkReportRoutes } from './modules/reports/maatwerk-report-routes.js';
+import { registerHttpMetrics } from './modules/metrics/metrics-http.js';
+import { registerHttpTracing } from './modules/tracing/tracing-http.js';
 
 export const API_PREFIX = '/api/v1';
+
+function trustProxyOption(trust: Container['config']['http']['trustProxy']) {
+  if (typeof trust === 'number') return (_address: string, hop: number) => hop < trust;
+  return trust === false ? false : [...trust];
+}
 
 /** Builds the HTTP application; never listens (server.ts does, tests use inject). */
 export async function buildApp(container: Container): Promise<FastifyInstance> {
@@ -32,7 +41,20 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: container.logger as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimitBytes,
-    trustProxy: config.http.trustProxy,
+    // A hop count (the last n addresses are our proxies') or our proxies' addresses; false trusts
+    // no X-Forwarded-For at all. Fastify reads a number the same way; its types only lack it.
+    trustProxy: trustProxyOption(config.http.trustProxy),
+    // Slow clients are cut off: a request (headers and body) that does not arrive in time gets
+    // 408, a silent socket is closed, and an idle keep-alive connection does not linger.
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.connectionTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      maxHeaderSize: config.http.maxHeaderBytes,
+      // Node checks the two timeouts above only this often (default 30 s).
+      connectionsCheckingInterval: Math.min(1_000, config.http.headersTimeoutMs),
+    },
     // A trailing slash is another path (ADR: 404, no redirect).
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 100 },
     genReqId: (req) => traceIdFrom(req.headers.traceparent),
@@ -49,6 +71,11 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req) => {
     req.traceId = req.id;
   });
+  // Before every route: the span wraps each handler, the histogram sees every response.
+  registerHttpTracing(app, container.tracing);
+  registerHttpMetrics(app, container.metrics);
+  // The process serving the API reports the shared state (registrations, outbox, queue).
+  container.metrics.reportState();
   // The API speaks JSON only: a text/plain body is an unsupported media type (415), not bad JSON.
   app.removeContentTypeParser('text/plain');
   // JSON Merge Patch bodies are JSON documents.
@@ -56,18 +83,12 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
 
   registerConventions(app);
   registerAuth(app, container.verifier);
-  await app.register(rateLimit, {
-    global: true,
-    max: config.http.rateLimitPerMinute,
-    timeWindow: 60_000,
-    // Right after authentication, before the body is parsed: the limit is per client (token
-    // subject; per address for requests without a valid token), and refused requests cost little.
-    hook: 'onRequest',
-    keyGenerator: (req) => (req.principal ? `sub:${req.principal.sub}` : `ip:${req.ip}`),
-    ...(container.redis ? { redis: container.redis, nameSpace: `${config.queuePrefix}:rate:` } : {}),
-    // A Redis outage must not take the API down with it: requests pass unlimited meanwhile.
-    skipOnError: true,
-    errorResponseBuilder: (_req, ctx) => Object.assign(new Error('rate limited'), { statusCode: ctx.statusCode }),
+  await registerRateLimit(app, {
+    perMinute: config.http.rateLimitPerMinute,
+    redis: container.redis,
+    prefix: `${config.queuePrefix}:rate:`,
+    redisTimeoutMs: config.http.rateLimitRedisTimeoutMs,
+    onRedisTrouble: container.onRedisError,
   });
   enforceAuth(app);
   await registerOpenApi(app);
@@ -88,6 +109,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await api.register(arrivalsReportRoutes, { service: container.services.arrivalsReport });
       await api.register(signalsRoutes, { service: container.services.signals });
       await api.register(webhookRoutes, { service: container.services.webhooks });
+      await api.register(documentsRoutes, { service: container.services.documents, maxBytes: config.privacy.documentMaxBytes });
+      await api.register(privacyRoutes, { service: container.services.retention });
       await api.register(maatwerkRoutes, { service: container.services.maatwerk });
       await api.register(maatwerkReportRoutes, { service: container.services.maatwerkReport });
     },

@@ -5,6 +5,9 @@ import { createLogger } from './logger.js';
 import { createContainer, type Container } from './container.js';
 import { buildApp } from './app.js';
 import type { JobRunner } from './jobs/jobs.js';
+import { privilegeWarnings } from './db/grants.js';
+import { QUEUE_NAME, WEBHOOK_QUEUE_NAME } from './jobs/bullmq-driver.js';
+import { instrumentJobs } from './jobs/job-instrumentation.js';
 
 export function loadConfigOrExit(): Config {
   try {
@@ -21,30 +24,39 @@ export function loadConfigOrExit(): Config {
 /** Worker concurrency per process: allocations serialise on the ledger lock anyway. */
 const WORKER_CONCURRENCY = 4;
 const PERIOD_CHECK_EVERY_MS = 60 * 60 * 1000;
+/** The retention rule counts in days: once a day is enough, and a run that finds nothing is cheap. */
+const RETENTION_EVERY_MS = 24 * 60 * 60 * 1000;
 
 export async function startWorker(container: Container): Promise<JobRunner> {
   const { config, logger } = container;
   const onFailed = (name: string, jobId: string, err: unknown) =>
     logger.warn({ job: name, jobId, err: { message: (err as Error)?.message, code: (err as { code?: string })?.code } }, 'job failed');
+  const instrumented = (queue: string) => instrumentJobs(container.jobHandlers, { queue, metrics: container.serviceMetrics, tracing: container.tracing });
   const runners: JobRunner[] = [];
   // Allocations, fan-out and the schedulers; webhook deliveries wait on the network and have a
   // queue, a worker and a concurrency of their own (WORKER_QUEUES can give them processes of their own).
-  if (config.workerQueues !== 'webhooks') runners.push(container.jobs.startWorker(container.jobHandlers, { concurrency: WORKER_CONCURRENCY, onFailed }));
-  if (config.workerQueues !== 'allocation') runners.push(container.webhookJobs.startWorker(container.jobHandlers, { concurrency: config.webhooks.concurrency, onFailed }));
-  const schedule = (id: 'close-due-periods' | 'scan-deadlines', everyMs: number) =>
-    container.jobs.queue.schedule(id, everyMs, id, { v: 1 }).catch((err: Error) =>
-      logger.warn({ err: { message: err.message }, scheduler: id }, 'could not register a scheduler; will retry at next start'),
-    );
-  if (config.workerQueues !== 'webhooks') {
-    await schedule('close-due-periods', PERIOD_CHECK_EVERY_MS);
-    await schedule('scan-deadlines', config.deadlines.scanEveryMs);
-  }
-  return {
+  if (config.workerQueues !== 'webhooks') runners.push(container.jobs.startWorker(instrumented(QUEUE_NAME), { concurrency: WORKER_CONCURRENCY, onFailed }));
+  if (config.workerQueues !== 'allocation') runners.push(container.webhookJobs.startWorker(instrumented(WEBHOOK_QUEUE_NAME), { concurrency: config.webhooks.concurrency, onFailed }));
+  const runner: JobRunner = {
     isRunning: () => runners.every((r) => r.isRunning()),
     close: async () => {
       await Promise.all(runners.map((r) => r.close()));
     },
   };
+  await container.serveMetrics(() => runner.isRunning());
+  if (config.workerQueues !== 'webhooks') {
+    const schedules = [
+      ['close-due-periods', PERIOD_CHECK_EVERY_MS],
+      ['scan-deadlines', config.deadlines.scanEveryMs],
+      ['pseudonymise-closed-cases', RETENTION_EVERY_MS],
+    ] as const;
+    for (const [id, everyMs] of schedules) {
+      await container.jobs.queue.schedule(id, everyMs, id, { v: 1 }).catch((err: Error) =>
+        logger.warn({ err: { message: err.message }, scheduler: id }, 'could not register a job scheduler; will retry at next start'),
+      );
+    }
+  }
+  return runner;
 }
 
 /** During shutdown, how often connections whose last response went out are closed. */
@@ -59,6 +71,7 @@ export async function startApi(container: Container): Promise<Running> {
   const app = await buildApp(container);
   await app.listen({ port: config.port, host: config.host });
   container.startRelay();
+  await container.serveMetrics(() => app.server.listening);
   if (config.embedded) {
     logger.info(
       `Embedded mode: data in ${config.dataDir}; generated keys in ${embeddedSecretsFile(config.dataDir)}. ` +
@@ -111,6 +124,11 @@ export function onShutdown(logger: Logger, timeoutMs: number, stop: () => Promis
 export async function boot(role: string): Promise<{ config: Config; logger: Logger; container: Container }> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, { role });
-  const container = await createContainer({ config, logger });
+  const container = await createContainer({ config, logger, role });
+  if (container.database.kind === 'postgres') {
+    for (const warning of await privilegeWarnings(container.db).catch(() => [])) {
+      logger.warn(`${warning}: this process could switch the append-only triggers off; run the api and worker as the role DATABASE_APP_ROLE names at migrate time (docs/SECURITY.md)`);
+    }
+  }
   return { config, logger, container };
 }

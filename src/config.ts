@@ -1,6 +1,7 @@
 // The only reader of process.env. Everything else receives a validated, frozen Config.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -12,6 +13,11 @@ export interface Config {
   /** Absent: embedded PGlite under dataDir. */
   readonly databaseUrl: string | undefined;
   readonly databasePoolMax: number;
+  /**
+   * The role the api and worker log in as (`npm run migrate` only): after the migrations, the
+   * migrate step grants it what the application needs and nothing more (src/db/grants.ts).
+   */
+  readonly databaseAppRole: string | undefined;
   /** Absent: jobs run in-process. */
   readonly redisUrl: string | undefined;
   /** Prefix of every BullMQ key, so several deployments (or test files) can share one Redis. */
@@ -63,8 +69,32 @@ export interface Config {
   readonly http: {
     readonly bodyLimitBytes: number;
     readonly rateLimitPerMinute: number;
-    /** Behind a reverse proxy: take the client address from X-Forwarded-For (rate limits per client). */
-    readonly trustProxy: boolean;
+    /** How long the rate limiter waits for Redis before it counts in this process's memory instead. */
+    readonly rateLimitRedisTimeoutMs: number;
+    /**
+     * Behind reverse proxies: which X-Forwarded-For entries to believe. A hop count (the last n
+     * proxies are ours) or the addresses/CIDRs of our proxies; false trusts none. Never "all":
+     * then any client could name its own address and leave its rate-limit bucket.
+     */
+    readonly trustProxy: false | number | readonly string[];
+    /** The whole request (headers and body) must arrive within this; a slow client gets 408. */
+    readonly requestTimeoutMs: number;
+    /** The headers must arrive within this. */
+    readonly headersTimeoutMs: number;
+    /** A socket with no traffic this long is closed (longer than the slowest answer). */
+    readonly connectionTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this. */
+    readonly keepAliveTimeoutMs: number;
+    /** Request line and headers together; larger is 431. */
+    readonly maxHeaderBytes: number;
+  };
+  readonly privacy: {
+    /** A closed or housed case is pseudonymised this many days after it closed. */
+    readonly retentionAfterCloseDays: number;
+    /** A municipality reads a closed or housed case's personal data this many days after it closed. */
+    readonly municipalityAccessAfterCloseDays: number;
+    /** Largest case document, in bytes (before base64). */
+    readonly documentMaxBytes: number;
   };
   /** How often the outbox relay looks for unsent rows when nothing nudged it. */
   readonly outboxPollMs: number;
@@ -99,6 +129,20 @@ export interface Config {
   readonly workerQueues: 'all' | 'allocation' | 'webhooks';
   /** Direction B: the coordination point may hold stays at a central facility, booked nationally. */
   readonly centralShelter: boolean;
+  /** Prometheus metrics on a port of their own (never the API's); off without METRICS_PORT. */
+  readonly metrics: {
+    readonly port: number | undefined;
+    readonly host: string;
+    /** When set, /metrics answers only `Authorization: Bearer <token>`. */
+    readonly token: string | undefined;
+  };
+  /** OpenTelemetry traces over OTLP/HTTP; off without OTEL_EXPORTER_OTLP_ENDPOINT. */
+  readonly tracing: {
+    /** Where spans are sent (the endpoint + /v1/traces, or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is). */
+    readonly tracesUrl: string | undefined;
+    readonly headers: Readonly<Record<string, string>>;
+    readonly serviceName: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -157,7 +201,92 @@ function key32(name: string, raw: string): Buffer {
   if (buf.length !== 32 || buf.toString('base64').replace(/=+$/, '') !== raw.replace(/=+$/, '')) {
     throw new ConfigError(name, 'must be the base64 encoding of exactly 32 random bytes');
   }
+  if (new Set(buf).size < MIN_DISTINCT_KEY_BYTES || repeatsItself(buf.toString('latin1'), 4)) {
+    throw new ConfigError(name, 'is not random (too few distinct bytes, or a repeated pattern); generate one with: openssl rand -base64 32');
+  }
   return buf;
+}
+
+/** OTEL_EXPORTER_OTLP_HEADERS: `key=value` pairs, comma-separated, values percent-encoded (OTel spec). */
+function otlpHeaders(raw: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (raw ?? '').split(',')) {
+    if (pair.trim() === '') continue;
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', 'must be key=value pairs separated by commas');
+    try {
+      out[pair.slice(0, eq).trim()] = decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      throw new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', 'has a value that is not valid percent-encoding');
+    }
+  }
+  return out;
+}
+
+/** True when some run of `length` characters occurs twice (a pattern repeated to fill the length). */
+function repeatsItself(text: string, length: number): boolean {
+  const seen = new Set<string>();
+  for (let i = 0; i + length <= text.length; i++) {
+    const run = text.slice(i, i + length);
+    if (seen.has(run)) return true;
+    seen.add(run);
+  }
+  return false;
+}
+
+/**
+ * 32 random bytes have about 30 distinct values, and a run of 4 bytes that occurs twice has a
+ * chance of about 1e-7; fewer than 16 distinct values, or such a repeat, is what a hand-made key
+ * (Buffer.alloc(32, 7), a counter, a word repeated) looks like.
+ */
+const MIN_DISTINCT_KEY_BYTES = 16;
+/** An HMAC secret needs at least the strength of a 128-bit key. */
+const MIN_SECRET_BITS = 128;
+const MIN_SECRET_BYTES = 32;
+
+/**
+ * A shared secret that is short or plainly not random is refused: its estimated entropy (the
+ * per-character Shannon entropy of the text times its length) must reach 128 bits, and no run of
+ * 6 characters may occur twice (a word or pattern repeated to reach the length). Both a
+ * base64 (openssl rand -base64 32) and a hex (openssl rand -hex 32) secret pass easily.
+ */
+export function weakSecretReason(secret: string): string | undefined {
+  if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) return `must be at least ${MIN_SECRET_BYTES} bytes long`;
+  const counts = new Map<string, number>();
+  for (const c of secret) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const n = [...secret].length;
+  let bitsPerChar = 0;
+  for (const k of counts.values()) bitsPerChar -= (k / n) * Math.log2(k / n);
+  if (bitsPerChar * n < MIN_SECRET_BITS) return 'is not random enough (too few distinct characters); generate one with: openssl rand -base64 32';
+  if (repeatsItself(secret, REPEAT_RUN)) return 'repeats itself (a pattern, not a random secret); generate one with: openssl rand -base64 32';
+  return undefined;
+}
+const REPEAT_RUN = 6;
+
+/**
+ * TRUST_PROXY: unset or false trusts no proxy; a whole number is how many proxies in front of
+ * the service append to X-Forwarded-For; otherwise a comma-separated list of the proxies'
+ * addresses or CIDR ranges. "true" (trust every hop, so the client picks its own address) is refused.
+ */
+function trustProxy(env: Env): false | number | readonly string[] {
+  const raw = str(env, 'TRUST_PROXY');
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (raw === 'true') {
+    throw new ConfigError('TRUST_PROXY', 'may not be true (every hop trusted lets a client choose its own address); give the number of proxies in front of the service, or their addresses/CIDRs');
+  }
+  if (/^\d+$/.test(raw)) return int(env, 'TRUST_PROXY', 0, 1, 10);
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  for (const e of entries) {
+    const [address, bits, ...rest] = e.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 4 ? 32 : 128;
+    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !okBits || rest.length > 0) {
+      throw new ConfigError('TRUST_PROXY', `must be a number of proxies or a list of proxy addresses/CIDRs, got "${e}"`);
+    }
+  }
+  if (entries.length === 0 || entries.length > 50) throw new ConfigError('TRUST_PROXY', 'must list 1 to 50 proxy addresses');
+  return Object.freeze(entries);
 }
 
 interface EmbeddedSecrets {
@@ -172,14 +301,17 @@ interface EmbeddedSecrets {
  */
 function embeddedSecrets(dataDir: string): EmbeddedSecrets {
   const file = join(dataDir, 'secrets.json');
+  // The directory holds the database and its keys: nobody but this service's user may enter it.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
   if (existsSync(file)) {
+    chmodSync(file, 0o600);
     try {
       return JSON.parse(readFileSync(file, 'utf8')) as EmbeddedSecrets;
     } catch {
       throw new ConfigError('DATA_DIR', `holds an unreadable ${file}; restore it from a backup (the data cannot be decrypted without it)`);
     }
   }
-  mkdirSync(dataDir, { recursive: true });
   const secrets: EmbeddedSecrets = {
     AUTH_JWT_SECRET: randomBytes(32).toString('base64'),
     PII_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
@@ -250,9 +382,8 @@ export function loadConfig(env: Env = process.env): Config {
       if (str(env, name) === undefined) throw new ConfigError(name, 'is required when AUTH_JWKS_URL is set');
     }
   }
-  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) {
-    throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 32 bytes long');
-  }
+  const weak = jwtSecret === undefined ? undefined : weakSecretReason(jwtSecret);
+  if (weak) throw new ConfigError('AUTH_JWT_SECRET', weak);
 
   const piiKey = (name: 'PII_ENCRYPTION_KEY' | 'PII_HMAC_KEY'): Buffer => {
     const raw = str(env, name) ?? generated?.[name];
@@ -279,16 +410,40 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('UI_LOCAL_SIGN_IN', 'needs the HS256 secret (AUTH_JWT_SECRET or the generated one), not AUTH_JWKS_URL');
   }
 
+  const requestTimeoutMs = int(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000);
+  const headersTimeoutMs = int(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS', `must not exceed HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
+
   const unit = (str(env, 'ALLOCATION_UNIT') ?? 'households') as AllocationUnit;
   if (unit !== 'households' && unit !== 'persons') {
     throw new ConfigError('ALLOCATION_UNIT', `must be households or persons, got "${unit}"`);
   }
 
+  const appRole = str(env, 'DATABASE_APP_ROLE');
+  if (appRole !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(appRole)) {
+    throw new ConfigError('DATABASE_APP_ROLE', `must be a PostgreSQL role name of lower-case letters, digits and _, got "${appRole}"`);
+  }
+  const metricsPortRaw = str(env, 'METRICS_PORT');
+  const metricsToken = str(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && Buffer.byteLength(metricsToken) < 16) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 bytes long');
+  }
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const metricsPort = metricsPortRaw === undefined ? undefined : int(env, 'METRICS_PORT', 0, 0, 65535);
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError('METRICS_PORT', 'must differ from PORT: metrics are never served on the public API port');
+  }
+  const otlpEndpoint = url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']);
+  const otlpTracesEndpoint = url(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['http:', 'https:']);
+
   const config: Config = {
-    port: int(env, 'PORT', 3000, 0, 65535),
+    port,
     host: str(env, 'HOST') ?? '127.0.0.1',
     databaseUrl,
     databasePoolMax: int(env, 'DATABASE_POOL_MAX', 10, 1, 200),
+    databaseAppRole: appRole,
     redisUrl,
     queuePrefix: str(env, 'QUEUE_PREFIX') ?? 'spreiding',
     queueLockDurationMs: int(env, 'QUEUE_LOCK_DURATION_MS', 30_000, 1_000, 600_000),
@@ -321,7 +476,18 @@ export function loadConfig(env: Env = process.env): Config {
     http: {
       bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
       rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
-      trustProxy: bool(env, 'TRUST_PROXY', false),
+      rateLimitRedisTimeoutMs: int(env, 'RATE_LIMIT_REDIS_TIMEOUT_MS', 100, 5, 2_000),
+      trustProxy: trustProxy(env),
+      requestTimeoutMs,
+      headersTimeoutMs,
+      connectionTimeoutMs: int(env, 'HTTP_CONNECTION_TIMEOUT_MS', 65_000, 1_000, 3_600_000),
+      keepAliveTimeoutMs: int(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+      maxHeaderBytes: int(env, 'HTTP_MAX_HEADER_BYTES', 16 * 1024, 1024, 64 * 1024),
+    },
+    privacy: {
+      retentionAfterCloseDays: int(env, 'RETENTION_AFTER_CLOSE_DAYS', 730, 1, 36_500),
+      municipalityAccessAfterCloseDays: int(env, 'MUNICIPALITY_ACCESS_AFTER_CLOSE_DAYS', 90, 0, 36_500),
+      documentMaxBytes: int(env, 'DOCUMENT_MAX_BYTES', 4 * 1024 * 1024, 1024, 20 * 1024 * 1024),
     },
     outboxPollMs: int(env, 'OUTBOX_POLL_MS', 500, 10, 60_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 100, 600_000),
@@ -335,6 +501,16 @@ export function loadConfig(env: Env = process.env): Config {
     webhooks: webhookConfig(env, embedded),
     workerQueues: workerQueues(env),
     centralShelter: bool(env, 'CENTRAL_SHELTER', false),
+    metrics: {
+      port: metricsPort,
+      host: str(env, 'METRICS_HOST') ?? str(env, 'HOST') ?? '127.0.0.1',
+      token: metricsToken,
+    },
+    tracing: {
+      tracesUrl: otlpTracesEndpoint ?? (otlpEndpoint === undefined ? undefined : `${otlpEndpoint.replace(/\/+$/, '')}/v1/traces`),
+      headers: otlpHeaders(str(env, 'OTEL_EXPORTER_OTLP_HEADERS')),
+      serviceName: str(env, 'OTEL_SERVICE_NAME') ?? 'spreiding',
+    },
   };
   return Object.freeze(config);
 }

@@ -36,6 +36,49 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SAFE_TEXT = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** A BSN has 9 digits, a phone number 10: a long run of digits outside an id is redacted. */
 const LONG_DIGIT_RUN = /\d{7,}/;
+/**
+ * A BSN as people write it: 9 digits, possibly grouped with dots, dashes or spaces
+ * (123456782, 1234.56.782, 123-456-782, 12 34 56 782), not part of a longer word or number.
+ * Dates (8 digits), UUIDs (no run of whole groups adds up to 9) and trace ids (hex, so a
+ * letter sits next to the digits) do not match it.
+ */
+const BSN_ANY_FORMAT = /(?<![0-9A-Za-z])\d(?:[ .-]?\d){8}(?![0-9A-Za-z])/g;
+
+/** Text with every BSN-shaped number replaced. */
+export function withoutBsns(text: string): string {
+  return text.replace(BSN_ANY_FORMAT, REDACTED);
+}
+
+/** Every string in a parsed log line, BSN-free; numbers, booleans and keys stay as they are. */
+function scrubbed(value: unknown): unknown {
+  if (typeof value === 'string') return withoutBsns(value);
+  if (Array.isArray(value)) return value.map(scrubbed);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutBsns(k), scrubbed(v)]));
+  }
+  return value;
+}
+
+/**
+ * The last line of defence: whatever a log line holds (a message, an error's text or stack, a
+ * header, a URL), a BSN in any format is replaced before the line is written. Most lines have no
+ * 9-digit group and pass untouched; a line that has one is parsed and its strings rewritten.
+ */
+export function bsnScrubbingStream(out: DestinationStream): DestinationStream {
+  return {
+    write(line: string) {
+      BSN_ANY_FORMAT.lastIndex = 0;
+      if (!BSN_ANY_FORMAT.test(line)) return out.write(line);
+      let rewritten: string;
+      try {
+        rewritten = `${JSON.stringify(scrubbed(JSON.parse(line)))}\n`;
+      } catch {
+        rewritten = withoutBsns(line);
+      }
+      return out.write(rewritten);
+    },
+  };
+}
 
 function decoded(s: string): string {
   try {
@@ -45,6 +88,11 @@ function decoded(s: string): string {
   }
 }
 
+function looksPersonal(text: string): boolean {
+  BSN_ANY_FORMAT.lastIndex = 0;
+  return LONG_DIGIT_RUN.test(text) || BSN_ANY_FORMAT.test(text);
+}
+
 /** The request URL as it may be logged: no long digit runs in the path, no free values in the query. */
 export function loggableUrl(url: string): string {
   const q = url.indexOf('?');
@@ -52,7 +100,7 @@ export function loggableUrl(url: string): string {
     .split('/')
     .map((segment) => {
       const text = decoded(segment);
-      return UUID.test(text) || !LONG_DIGIT_RUN.test(text) ? segment : REDACTED;
+      return UUID.test(text) || !looksPersonal(text) ? segment : REDACTED;
     })
     .join('/');
   if (q === -1) return path;
@@ -64,9 +112,9 @@ export function loggableUrl(url: string): string {
       const eq = pair.indexOf('=');
       const name = decoded(eq === -1 ? pair : pair.slice(0, eq));
       const value = decoded(eq === -1 ? '' : pair.slice(eq + 1));
-      const shownName = SAFE_TEXT.test(name) && !LONG_DIGIT_RUN.test(name) ? name : REDACTED;
+      const shownName = SAFE_TEXT.test(name) && !looksPersonal(name) ? name : REDACTED;
       if (eq === -1) return shownName;
-      const keep = LOGGED_QUERY_PARAMETERS.has(name) && SAFE_TEXT.test(value) && (UUID.test(value) || !LONG_DIGIT_RUN.test(value));
+      const keep = LOGGED_QUERY_PARAMETERS.has(name) && SAFE_TEXT.test(value) && (UUID.test(value) || !looksPersonal(value));
       return `${shownName}=${keep ? value : REDACTED}`;
     });
   return `${path}?${query.join('&')}`;
@@ -92,5 +140,5 @@ export function createLogger(level: LogLevel, base: Record<string, unknown> = {}
     serializers,
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, bsnScrubbingStream(destination ?? pino.destination(1)));
 }

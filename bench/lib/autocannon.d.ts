@@ -2,7 +2,8 @@
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
   interface Options {
-    url: string;
+    /** Several base URLs: the connections are spread over them. */
+    url: string | string[];
     connections?: number;
     duration?: number;
     overallRate?: number;

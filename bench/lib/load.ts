@@ -12,6 +12,8 @@ import { familyBody } from '../../test/support/families.js';
 
 export interface LoadSpec {
   url: string;
+  /** When saturating, spread the connections over these base URLs (several api processes). */
+  urls?: string[];
   path: string;
   /** Sent as `Authorization: Bearer …` when set. */
   token?: string;
@@ -130,7 +132,7 @@ interface Run {
 async function saturate(spec: LoadSpec, body: () => string): Promise<Run> {
   const latencies: number[] = [];
   const instance = autocannon({
-    url: spec.url,
+    url: spec.urls ?? spec.url,
     connections: spec.connections,
     duration: spec.durationSec,
     timeout: 30,

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
@@ -13,9 +13,19 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 /** A function that may run inside a transaction or on the pool. */
 export type DbOrTx = Db | Tx;
 
+/** A node-postgres pool's figures at this moment (for metrics). */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
 export interface Database {
   readonly db: Db;
   readonly kind: 'postgres' | 'pglite';
+  /** Undefined for PGlite (one connection in this process). */
+  poolStats(): PoolStats | undefined;
   ping(): Promise<void>;
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -79,6 +89,7 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
     return {
       db: db as unknown as Db,
       kind: 'postgres',
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: opts.poolMax }),
       async ping() {
         await db.execute(sql`select 1`);
       },
@@ -94,7 +105,8 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   const dir = join(opts.dataDir, 'pglite');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makePrivate(dir);
   // Calendar dates stay strings, as with node-postgres above.
   const client = await PGlite.create(dir, { parsers: { 1082: (v: string) => v } });
   const db = drizzle(client, { schema });
@@ -102,6 +114,7 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
   return {
     db: db as unknown as Db,
     kind: 'pglite',
+    poolStats: () => undefined,
     async ping() {
       await db.execute(sql`select 1`);
     },
@@ -110,6 +123,21 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
     },
     async close() {
       await client.close();
+      makePrivate(dir);
     },
   };
+}
+
+/**
+ * Emscripten's file system, under PGlite, creates every file with mode 0666 whatever the umask.
+ * The directory itself is 0700, so no other user can reach them while the service runs; at start
+ * and at a clean stop every file is also made 0600 and every directory 0700.
+ */
+export function makePrivate(dir: string) {
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) makePrivate(path);
+    else if (entry.isFile()) chmodSync(path, 0o600);
+  }
 }

@@ -74,6 +74,8 @@ export function toAppError(error: FastifyError | AppError | Error, request: Fast
       return new AppError('malformed_json', 'The request body is not valid JSON.');
   }
   if (fe.statusCode === 429) return new AppError('rate_limited', 'Too many requests; slow down and retry later.');
+  // A file the static handler could not find.
+  if (fe.statusCode === 404) return new AppError('not_found', 'There is no resource at this path.');
   if (error instanceof SyntaxError && fe.statusCode === 400) return new AppError('malformed_json', 'The request body is not valid JSON.');
   if (fe.statusCode === 400 && fe.code?.startsWith('FST_ERR_CTP')) return new AppError('validation_failed', 'The request body could not be read.');
   if (isUnavailable(error)) {

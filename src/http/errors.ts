@@ -13,6 +13,7 @@ export const ERRORS = {
   duplicate_registration: { status: 409, title: 'A household member is already in an active registration' },
   illegal_transition: { status: 409, title: 'This action is not possible in the current state' },
   overlapping_shelter_stay: { status: 409, title: 'The shelter stay overlaps another stay of this family' },
+  shelter_stay_locked: { status: 409, title: 'The shelter stay is evidence of a closed period or case; record a correction' },
   conflict: { status: 409, title: 'The request conflicts with the current state' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },

@@ -10,8 +10,15 @@ export const MunicipalityCode = Type.String({ pattern: '^GM[0-9]{4}$', minLength
 export const Uuid = Type.String({ format: 'uuid', maxLength: 36, minLength: 36 });
 export const CalendarDate = Type.String({ format: 'date', maxLength: 10, minLength: 10, description: 'Calendar date, YYYY-MM-DD' });
 export const Timestamp = Type.String({ format: 'date-time', maxLength: 40 });
+/**
+ * A nullable date as OpenAPI 3.0 writes it (`nullable`), not as a union: the ADR linter wants
+ * `format: date` on every *Date property itself. Ajv and the serializer both honour `nullable`.
+ */
+export const NullableDate = (description: string) =>
+  Type.Unsafe<string | null>({ type: 'string', format: 'date', minLength: 10, maxLength: 10, nullable: true, description });
 export const Reason = Type.String({ minLength: 3, maxLength: 2000, description: 'Why; shown to the coordinator and kept in the history (encrypted at rest).' });
-export const Period = Type.String({ pattern: '^[0-9]{4}-H[12]$', minLength: 7, maxLength: 7, description: 'Half-year period', examples: ['2026-H1'] });
+/** Years 2000–2099: year 0 is not a date PostgreSQL knows, and nothing here predates 2000 (PERIOD_PATTERN agrees). */
+export const Period = Type.String({ pattern: '^20[0-9]{2}-H[12]$', minLength: 7, maxLength: 7, description: 'Half-year period (2000–2099)', examples: ['2026-H1'] });
 
 export const PAGE_SIZE_MAX = 200;
 export const PagingQuery = {

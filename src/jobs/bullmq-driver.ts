@@ -1,6 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { DEFAULT_RETRY, type BulkJob, type RetryPolicy, type JobDriver, type JobHandlers, type JobName, type JobPayloads, type JobRunner } from './jobs.js';
+import { DEFAULT_RETRY, type BulkJob, type JobContext, type RetryPolicy, type JobDriver, type JobHandlers, type JobName, type JobPayloads, type JobRunner } from './jobs.js';
 
 export const QUEUE_NAME = 'spreiding';
 /** Webhook deliveries wait and retry here, so a slow receiver never holds up an allocation. */
@@ -109,6 +109,11 @@ export function createBullmqDriver(opts: {
         const { connection } = await ready();
         if ((await connection.ping()) !== 'PONG') throw new Error('redis did not answer PONG');
       },
+      async counts() {
+        const { queue } = await ready();
+        const c = await withTimeout(queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed'), ADD_TIMEOUT_MS, 'queue counts');
+        return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
+      },
       async close() {
         if (producer) await dispose(producer);
         producer = undefined;
@@ -121,9 +126,9 @@ export function createBullmqDriver(opts: {
       const worker = new Worker(
         queueName,
         async (job) => {
-          const handler = handlers[job.name as JobName] as ((p: unknown, c: { jobId: string; attempt: number }) => Promise<void>) | undefined;
+          const handler = handlers[job.name as JobName] as ((p: unknown, c: JobContext) => Promise<void>) | undefined;
           if (!handler) throw new Error(`no handler for job ${job.name}`);
-          await handler(job.data, { jobId: job.id ?? '', attempt: job.attemptsMade + 1 });
+          await handler(job.data, { jobId: job.id ?? '', attempt: job.attemptsMade + 1, queuedAt: job.timestamp });
         },
         {
           connection,

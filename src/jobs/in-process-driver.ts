@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_RETRY, type JobDriver, type RetryPolicy, type JobHandlers, type JobName, type JobPayloads, type JobRunner } from './jobs.js';
+import { DEFAULT_RETRY, type JobContext, type JobDriver, type RetryPolicy, type JobHandlers, type JobName, type JobPayloads, type JobRunner } from './jobs.js';
 
 interface Pending {
   name: JobName;
@@ -7,6 +7,7 @@ interface Pending {
   payload: unknown;
   attempt: number;
   notBefore: number;
+  queuedAt: number;
 }
 
 /**
@@ -20,6 +21,8 @@ export function createInProcessDriver(retry: RetryPolicy = DEFAULT_RETRY): JobDr
   const timers: NodeJS.Timeout[] = [];
   let wake: (() => void) | undefined;
   let handlers: JobHandlers | undefined;
+  /** Jobs running now, for metrics. */
+  let active = 0;
 
   const notify = () => {
     wake?.();
@@ -30,7 +33,7 @@ export function createInProcessDriver(retry: RetryPolicy = DEFAULT_RETRY): JobDr
     async add<N extends JobName>(name: N, payload: JobPayloads[N], opts: { jobId: string }) {
       if (known.has(opts.jobId)) return;
       known.add(opts.jobId);
-      pending.push({ name, jobId: opts.jobId, payload, attempt: 1, notBefore: 0 });
+      pending.push({ name, jobId: opts.jobId, payload, attempt: 1, notBefore: 0, queuedAt: Date.now() });
       notify();
     },
     async addBulk(jobs) {
@@ -39,13 +42,20 @@ export function createInProcessDriver(retry: RetryPolicy = DEFAULT_RETRY): JobDr
     // A job that used up its attempts is forgotten here, so a plain add runs it again.
     resend: (name, payload, opts) => queue.add(name, payload, opts),
     async schedule<N extends JobName>(id: string, everyMs: number, name: N, payload: JobPayloads[N]) {
-      const t = setInterval(() => {
-        void queue.add(name, payload, { jobId: `${id}-${Date.now()}` });
-      }, everyMs);
+      const run = () => void queue.add(name, payload, { jobId: `${id}-${Date.now()}` });
+      // Like a BullMQ job scheduler with `every`: the first run at once, then every interval. An
+      // embedded service restarted more often than the interval still runs its daily jobs.
+      run();
+      const t = setInterval(run, everyMs);
       t.unref();
       timers.push(t);
     },
     async ping() {},
+    async counts() {
+      const now = Date.now();
+      const waiting = pending.filter((p) => p.notBefore <= now).length;
+      return { waiting, delayed: pending.length - waiting, active, failed: 0 };
+    },
     async close() {
       for (const t of timers) clearInterval(t);
     },
@@ -57,7 +67,6 @@ export function createInProcessDriver(retry: RetryPolicy = DEFAULT_RETRY): JobDr
     startWorker(h, opts): JobRunner {
       handlers = h;
       let running = true;
-      let active = 0;
       const idle: Array<() => void> = [];
       const loop = async () => {
         while (running) {
@@ -69,8 +78,8 @@ export function createInProcessDriver(retry: RetryPolicy = DEFAULT_RETRY): JobDr
           }
           const job = pending.splice(i, 1)[0]!;
           active++;
-          const handler = handlers![job.name] as (p: unknown, c: { jobId: string; attempt: number }) => Promise<void>;
-          handler(job.payload, { jobId: job.jobId, attempt: job.attempt })
+          const handler = handlers![job.name] as (p: unknown, c: JobContext) => Promise<void>;
+          handler(job.payload, { jobId: job.jobId, attempt: job.attempt, queuedAt: job.queuedAt })
             .then(() => known.delete(job.jobId))
             .catch((err: unknown) => {
               opts.onFailed(job.name, job.jobId, err);

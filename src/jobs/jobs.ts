@@ -10,6 +10,11 @@ export interface JobPayloads {
     round: number;
     /** W3C trace id of the request that queued it, so the worker's audit rows join that request. */
     traceId?: string;
+    /**
+     * W3C traceparent of the span that queued it (only while tracing is on), so the job's span
+     * joins the request's trace as a child.
+     */
+    traceparent?: string;
   };
   /** Close every period whose end has passed (scheduled). */
   'close-due-periods': { v: 1 };
@@ -19,6 +24,8 @@ export interface JobPayloads {
   notify: { v: 1; events: NotifyEvent[] };
   /** One delivery to one subscriber; runs on the webhook queue, never the allocation queue. */
   'deliver-webhook': { v: 1; deliveryId: string };
+  /** Pseudonymise every closed case whose retention period has passed (scheduled daily). */
+  'pseudonymise-closed-cases': { v: 1 };
 }
 export type JobName = keyof JobPayloads;
 
@@ -26,6 +33,8 @@ export interface JobContext {
   readonly jobId: string;
   /** 1 on the first run, higher on a retry or after a stall. */
   readonly attempt: number;
+  /** When the job was put on the queue (for the wait-time metric). */
+  readonly queuedAt?: number;
 }
 
 export type JobHandlers = { [N in JobName]: (payload: JobPayloads[N], ctx: JobContext) => Promise<void> };
@@ -50,6 +59,8 @@ export interface JobQueue {
   /** Periodic work; idempotent, safe to call from every process at boot. */
   schedule<N extends JobName>(id: string, everyMs: number, name: N, payload: JobPayloads[N]): Promise<void>;
   ping(): Promise<void>;
+  /** Jobs by state, for metrics (a stand-in queue in a test may leave it out). */
+  counts?(): Promise<Partial<Record<'waiting' | 'active' | 'delayed' | 'failed', number>>>;
   close(): Promise<void>;
 }
 

@@ -43,9 +43,23 @@ export function parseCsvRecords(text: string): { header: string[]; records: Reco
   return { header, records: body.map((r) => Object.fromEntries(header.map((h, i) => [h, (r[i] ?? '').trim()]))) };
 }
 
+/** What a spreadsheet reads as the start of a formula (OWASP CSV injection), tab and CR included. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** A plain decimal number, as our reports write amounts ("-1.2500"): a spreadsheet reads it as a number, never a formula. */
+const PLAIN_NUMBER = /^[-+]?\d+(\.\d+)?$/;
+
+/**
+ * A text cell that a spreadsheet would run as a formula (=HYPERLINK(…), +cmd|…, @SUM(…)) gets a
+ * single quote in front, so it shows as the text it is. Numbers (JavaScript numbers, and text
+ * that is a plain decimal such as a negative balance) stay numbers.
+ */
+export function neutralised(s: string): string {
+  return FORMULA_START.test(s) && !PLAIN_NUMBER.test(s) ? `'${s}` : s;
+}
+
 function escapeField(v: string | number | boolean | null | undefined): string {
   if (v === null || v === undefined) return '';
-  const s = String(v);
+  const s = typeof v === 'string' ? neutralised(v) : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -16,6 +16,13 @@ export function nextBsn(): string {
   }
 }
 
+type Household = CreateRegistration['household'];
+/** A household as the API shows it: each person also with the birth year (it outlives the birth date). */
+export function asShown(household: Household) {
+  const person = (p: Household['adults'][number]) => ({ ...p, birthYear: Number(p.birthDate.slice(0, 4)) });
+  return { adults: household.adults.map(person), children: household.children.map(person) };
+}
+
 export function familyBody(overrides: Partial<CreateRegistration> & { reportingMunicipality?: string } = {}): CreateRegistration {
   return {
     reportingMunicipality: 'GM0363',

@@ -1,6 +1,8 @@
 // Test harness: every test file gets its own PostgreSQL database and BullMQ key prefix, so
 // files run in parallel against the one real PostgreSQL and Redis of the machine.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -15,9 +17,10 @@ import type { Clock } from '../../src/clock.js';
 export const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
-export const TEST_PII_KEY = Buffer.alloc(32, 7).toString('base64');
-export const TEST_HMAC_KEY = Buffer.alloc(32, 9).toString('base64');
+/** Fixed so a failing run can be replayed; random-looking, since the service refuses weak secrets and keys. */
+export const TEST_JWT_SECRET = 'xWWkvShlqYbOM5TgladNwZdLLHs/VDTS4BI5kLB0weo=';
+export const TEST_PII_KEY = '8+qakfIeCkFsptXEo4l64YoDYJ4B8VrIf4UQHWQ+els=';
+export const TEST_HMAC_KEY = 'ikjHDwA3ThtOzQJulyjKcZ+XA9FyIjL0WM6hlY8MwtQ=';
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
@@ -78,14 +81,18 @@ export async function startTestApp(
     relay?: boolean;
     /** Run a worker in this process (in-process or BullMQ driver, as configured). */
     worker?: boolean;
+    /** A database migrated and seeded already (not dropped by close), instead of a fresh one. */
+    databaseUrl?: string;
   } = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase();
+  const database = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createTestDatabase();
   const env = testEnv({ DATABASE_URL: database.url, REDIS_URL: opts.redis ? REDIS_URL : undefined, ...opts.env });
   const config = loadConfig(env);
   const container = await createContainer({ config, logger: createLogger(config.logLevel), ...(opts.clock ? { clock: opts.clock } : {}) });
-  await container.database.migrate();
-  await seedReferenceData(container.db);
+  if (!opts.databaseUrl) {
+    await container.database.migrate();
+    await seedReferenceData(container.db);
+  }
   const app = await buildApp(container);
   await app.ready();
   if (opts.relay) container.startRelay();
@@ -138,6 +145,15 @@ export async function sqlRows<T extends pg.QueryResultRow>(databaseUrl: string, 
   } finally {
     await c.end();
   }
+}
+
+/** `pg_dump --data-only` of a test database: what a backup or a stolen dump would hold. */
+export async function pgDump(databaseUrl: string): Promise<string> {
+  const url = new URL(databaseUrl);
+  const { stdout } = await promisify(execFile)('pg_dump', ['--data-only', '-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres', url.pathname.slice(1)], {
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return stdout;
 }
 
 /** Row counts of every table, to prove that bad input changed nothing. */

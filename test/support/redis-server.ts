@@ -27,6 +27,9 @@ export interface PrivateRedis {
   start(): Promise<void>;
   /** SIGKILL: no goodbye to clients, like a crash or a pulled cable. */
   kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: connections stay open but nothing is answered, like a hung server. */
+  pause(): void;
+  resume(): void;
   /** Stops (if running) and removes its directory. */
   destroy(): Promise<void>;
   running(): boolean;
@@ -78,6 +81,12 @@ export async function startRedisServer(opts: { port?: number } = {}): Promise<Pr
       if (!server.running()) return;
       child!.kill('SIGKILL');
       await exited;
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
     },
     async destroy() {
       await server.kill();

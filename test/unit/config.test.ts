@@ -1,12 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, embeddedSecretsFile, loadConfig } from '../../src/config.js';
+import { ConfigError, embeddedSecretsFile, loadConfig, weakSecretReason } from '../../src/config.js';
 
-const KEY_A = Buffer.alloc(32, 1).toString('base64');
-const KEY_B = Buffer.alloc(32, 2).toString('base64');
-const SECRET = 'a-shared-secret-of-at-least-32-bytes-long';
+const KEY_A = 'Pa7YQVF/W8igNVAs3fdFEnH37ZLUwrSXtWmoEldyzUE=';
+const KEY_B = '0gmfOZyBVQcX3vU+YeghK2euVpwoa7YTeJc/uIbm+/4=';
+const SECRET = 'Zx3q9LbWm2Tt7Hv0Kc5Rn8Yp1Gd4Fs6Je';
 
 /** A complete production-style environment; each test breaks one variable. */
 const production = (overrides: Record<string, string | undefined> = {}) => ({
@@ -41,7 +42,7 @@ describe('loadConfig', () => {
   it('accepts a complete environment and returns a frozen config', () => {
     const config = loadConfig(production({ PORT: '8080', HOST: '0.0.0.0', REDIS_URL: 'redis://cache:6379', LOG_LEVEL: 'warn' }));
     expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', embedded: false, redisUrl: 'redis://cache:6379', logLevel: 'warn' });
-    expect(config.pii.encryptionKey.equals(Buffer.alloc(32, 1))).toBe(true);
+    expect(config.pii.encryptionKey.equals(Buffer.from(KEY_A, 'base64'))).toBe(true);
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -85,10 +86,52 @@ describe('loadConfig', () => {
     ['WORKER_QUEUES', { WORKER_QUEUES: 'mail' }],
     // Private webhook targets would open the internal network: never in a production image.
     ['WEBHOOK_ALLOW_PRIVATE_TARGETS', { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', NODE_ENV: 'production' }],
+    // Weak secrets and keys (hostile review, finding 15): long enough, but not random.
+    ['AUTH_JWT_SECRET', { AUTH_JWT_SECRET: 'a'.repeat(64) }],
+    ['AUTH_JWT_SECRET', { AUTH_JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789' }],
+    ['AUTH_JWT_SECRET', { AUTH_JWT_SECRET: '0123456789012345678901234567890123456789' }],
+    ['AUTH_JWT_SECRET', { AUTH_JWT_SECRET: 'abababababababababababababababababababab' }],
+    ['PII_ENCRYPTION_KEY', { PII_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') }],
+    ['PII_HMAC_KEY', { PII_HMAC_KEY: Buffer.from('0123456789abcdef0123456789abcdef').toString('base64') }],
+    ['PII_ENCRYPTION_PREVIOUS_KEYS', { PII_ENCRYPTION_PREVIOUS_KEYS: `${KEY_B},${Buffer.alloc(32, 0).toString('base64')}` }],
+    // TRUST_PROXY (finding 11): a hop count or our proxies' addresses, never every hop.
+    ['TRUST_PROXY', { TRUST_PROXY: 'true' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'yes' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '11' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/33' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.1, proxy.example' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/8/1' }],
+    ['HTTP_HEADERS_TIMEOUT_MS', { HTTP_REQUEST_TIMEOUT_MS: '1000', HTTP_HEADERS_TIMEOUT_MS: '2000' }],
+    ['RETENTION_AFTER_CLOSE_DAYS', { RETENTION_AFTER_CLOSE_DAYS: '0' }],
+    ['DOCUMENT_MAX_BYTES', { DOCUMENT_MAX_BYTES: '999999999' }],
   ] as Array<[string, Record<string, string | undefined>]>)('refuses a bad %s: %j', (variable, overrides) => {
     const err = configError(production(overrides));
     expect(err.variable).toBe(variable);
     expect(err.message).toContain(variable);
+  });
+
+  it('takes TRUST_PROXY as a hop count or a list of proxy addresses and CIDRs', () => {
+    expect(loadConfig(production()).http.trustProxy).toBe(false);
+    expect(loadConfig(production({ TRUST_PROXY: 'false' })).http.trustProxy).toBe(false);
+    expect(loadConfig(production({ TRUST_PROXY: '2' })).http.trustProxy).toBe(2);
+    expect(loadConfig(production({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,::1, fd00::/8' })).http.trustProxy).toEqual(['10.0.0.1', '192.168.0.0/16', '::1', 'fd00::/8']);
+  });
+
+  it('has the documented privacy and HTTP defaults', () => {
+    const config = loadConfig(production());
+    expect(config.privacy).toEqual({ retentionAfterCloseDays: 730, municipalityAccessAfterCloseDays: 90, documentMaxBytes: 4 * 1024 * 1024 });
+    expect(config.http).toMatchObject({ requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, maxHeaderBytes: 16_384, rateLimitRedisTimeoutMs: 100 });
+  });
+
+  it('accepts secrets as openssl makes them (base64 and hex) and refuses what is not random', () => {
+    for (let i = 0; i < 200; i++) {
+      expect(weakSecretReason(randomBytes(32).toString('base64'))).toBeUndefined();
+      expect(weakSecretReason(randomBytes(32).toString('hex'))).toBeUndefined();
+      expect(() => loadConfig(production({ PII_ENCRYPTION_KEY: randomBytes(32).toString('base64') }))).not.toThrow();
+    }
+    expect(weakSecretReason('short')).toMatch(/at least 32 bytes/);
+    expect(weakSecretReason('Password123!Password123!Password123!')).toBeDefined();
+    expect(weakSecretReason('Zx3q9LbWm2Tt7Hv0Kc5Rn8Yp1Gd4Fs6Je-Zx3q9L')).toMatch(/repeats/);
   });
 
   it('does not need AUTH_JWT_SECRET when tokens are verified with AUTH_JWKS_URL', () => {
@@ -127,6 +170,18 @@ describe('embedded mode (no DATABASE_URL)', () => {
     expect(second.pii.hmacKey.equals(first.pii.hmacKey)).toBe(true);
   });
 
+  it('keeps DATA_DIR private (0700), also a directory that existed with wider rights', () => {
+    const dataDir = tempDir();
+    chmodSync(dataDir, 0o755);
+    writeFileSync(embeddedSecretsFile(dataDir), JSON.stringify({ AUTH_JWT_SECRET: SECRET, PII_ENCRYPTION_KEY: KEY_A, PII_HMAC_KEY: KEY_B }), { mode: 0o644 });
+    loadConfig({ DATA_DIR: dataDir });
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(statSync(embeddedSecretsFile(dataDir)).mode & 0o777).toBe(0o600);
+    const fresh = join(tempDir(), 'new');
+    loadConfig({ DATA_DIR: fresh });
+    expect(statSync(fresh).mode & 0o777).toBe(0o700);
+  });
+
   it('generates different secrets for different data directories', () => {
     const a = loadConfig({ DATA_DIR: tempDir() });
     const b = loadConfig({ DATA_DIR: tempDir() });
@@ -142,7 +197,7 @@ describe('embedded mode (no DATABASE_URL)', () => {
 
   it('prefers keys given in the environment over the generated ones', () => {
     const config = loadConfig({ DATA_DIR: tempDir(), PII_ENCRYPTION_KEY: KEY_A, AUTH_JWT_SECRET: SECRET });
-    expect(config.pii.encryptionKey.equals(Buffer.alloc(32, 1))).toBe(true);
+    expect(config.pii.encryptionKey.equals(Buffer.from(KEY_A, 'base64'))).toBe(true);
     expect(config.auth.jwtSecret).toBe(SECRET);
   });
 });

@@ -9,7 +9,7 @@ import { loadMunicipalities, nameOf } from './municipalities';
 import { breadcrumb } from './page-proposal';
 import { describeProblem, problemSummary } from './problems';
 import { takeFlash, type PageContext } from './router';
-import type { HistoryEntry, Registration, RegistrationSignals, ShelterStayPage } from './types';
+import type { HistoryEntry, Person, Registration, RegistrationSignals, ShelterStayPage } from './types';
 
 /** Whole years between a birth date and today (both YYYY-MM-DD). */
 function age(birthDate: string, today: string): number {
@@ -160,12 +160,17 @@ export async function renderRegistration(ctx: PageContext): Promise<void> {
   crumb.textContent = `Registratie: gezin uit ${from}`;
   ctx.setTitle(`Registratie: gezin uit ${from}`);
   const today = todayInAmsterdam();
-  const people = (list: { name: string; birthDate: string }[]) => (list.length === 0 ? 'geen' : listNl(list.map((p) => `${p.name} (${age(p.birthDate, today)} jaar)`)));
+  // After pseudonymisation only the birth year is left.
+  const person = (p: Person) => (p.name !== null && p.birthDate !== null ? `${p.name} (${age(p.birthDate, today)} jaar)` : `naam gewist (geboren in ${p.birthYear})`);
+  const people = (list: Person[]) => (list.length === 0 ? 'geen' : listNl(list.map(person)));
   const needs = needsList(reg.needs);
 
   replaceChildren(
     body,
     h('p', { class: 'utrecht-paragraph proposal__status' }, srOnly('Status: '), statusBadge(registrationStatus(reg.status), reg.status)),
+    reg.personalData === 'erased'
+      ? alertBox('info', [paragraph(`De persoonsgegevens van dit gezin zijn gewist op ${reg.pseudonymisedAt?.slice(0, 10) ?? 'een eerdere datum'}: namen, BSN's, geboortedata, notities en redenen. De registratie, de data en de telling blijven.`)])
+      : null,
     reg.activeAllocationId && reg.status === 'proposed'
       ? alertBox('info', [paragraph('Er ligt een voorstel klaar voor beoordeling. ', link(`/voorstellen/${reg.activeAllocationId}`, 'Naar het voorstel'), '.')])
       : null,

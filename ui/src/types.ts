@@ -79,9 +79,11 @@ export interface Allocation {
   family: Family;
 }
 
+/** Name and birth date are null once the case's personal data is erased (pseudonymised); the birth year stays. */
 export interface Person {
-  name: string;
-  birthDate: string;
+  name: string | null;
+  birthDate: string | null;
+  birthYear: number;
 }
 
 export interface Registration {
@@ -98,6 +100,9 @@ export interface Registration {
   createdAt: string;
   updatedAt: string;
   household?: { adults: Person[]; children: Person[] };
+  /** available, withheld or erased (SECURITY.md, retention). */
+  personalData?: 'available' | 'withheld' | 'erased';
+  pseudonymisedAt?: string | null;
   networkMunicipalities?: string[];
   excludedMunicipalities?: string[];
   needs?: Needs;

@@ -1,4 +1,4 @@
-import { bigserial, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** Append-only (a trigger refuses UPDATE and DELETE): who did or read what, when, and in which request. */
 export const auditEvents = pgTable(
@@ -15,6 +15,11 @@ export const auditEvents = pgTable(
     registrationId: uuid('registration_id'),
     traceId: text('trace_id'),
     statusCode: integer('status_code'),
+    /**
+     * What changed, where the action needs it: old and new values of a correction (never personal
+     * values: for those only that they changed), the ground of an erasure.
+     */
+    detail: jsonb('detail'),
   },
   (t) => [index('audit_events_registration_idx').on(t.registrationId, t.id), index('audit_events_at_idx').on(t.at)],
 );

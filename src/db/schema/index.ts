@@ -6,4 +6,5 @@ export * from './outbox.js';
 export * from './shelter.js';
 export * from './signals.js';
 export * from './webhooks.js';
+export * from './documents.js';
 export * from './maatwerk.js';

@@ -38,6 +38,11 @@ export const registrations = pgTable(
     transferredOn: date('transferred_on'),
     outcome: text('outcome'),
     closedAt: timestamp('closed_at', { withTimezone: true }),
+    /**
+     * When the personal data was erased (retention rule or erasure on request): names, BSNs, full
+     * birth dates, notes, reasons, locations and documents are gone; the BSNs' keyed hashes stay.
+     */
+    pseudonymisedAt: timestamp('pseudonymised_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
     createdBySub: text('created_by_sub').notNull(),
@@ -50,6 +55,8 @@ export const registrations = pgTable(
     // The allocate job's batch takes the oldest queued registrations: without this, every batch
     // sorts the whole queue.
     index('registrations_queued_idx').on(t.createdAt, t.id).where(sql`status = 'queued'`),
+    // The daily retention job looks for closed cases not yet pseudonymised.
+    index('registrations_retention_idx').on(t.closedAt).where(sql`pseudonymised_at is null and closed_at is not null`),
   ],
 );
 
@@ -60,10 +67,14 @@ export const householdMembers = pgTable(
     registrationId: uuid('registration_id').notNull().references(() => registrations.id),
     role: text('role').$type<'adult' | 'child'>().notNull(),
     position: smallint('position').notNull(),
+    /** Keyed hash of the BSN: kept after pseudonymisation, so a later registration of the family can be linked. */
     bsnHmac: text('bsn_hmac').notNull(),
-    bsnCiphertext: text('bsn_ciphertext').notNull(),
-    nameCiphertext: text('name_ciphertext').notNull(),
-    birthDate: date('birth_date').notNull(),
+    /** Null once the case is pseudonymised; so are name_ciphertext and birth_date. */
+    bsnCiphertext: text('bsn_ciphertext'),
+    nameCiphertext: text('name_ciphertext'),
+    birthDate: date('birth_date'),
+    /** Set when birth_date is erased; until then the year is the birth date's. */
+    birthYear: smallint('birth_year'),
   },
   (t) => [index('household_members_registration_idx').on(t.registrationId), index('household_members_bsn_idx').on(t.bsnHmac)],
 );
@@ -143,6 +154,7 @@ export const idempotencyKeys = pgTable(
   'idempotency_keys',
   {
     clientSub: text('client_sub').notNull(),
+    /** Keyed hash (PII_HMAC_KEY) of the Idempotency-Key header, never the key as sent. */
     key: text('key').notNull(),
     requestHash: text('request_hash').notNull(),
     registrationId: uuid('registration_id').notNull(),

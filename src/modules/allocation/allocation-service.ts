@@ -16,6 +16,7 @@ import { bound, type PiiCrypto } from '../pii/pii-crypto.js';
 import type { LedgerService, LedgerSession } from './ledger-service.js';
 import { periodAt } from './periods.js';
 import { notifyOutboxRow, transitionEvent, type NotifyEvent } from '../webhooks/webhook-events.js';
+import { tracingOff, type Tracing } from '../tracing/tracing.js';
 
 export interface AllocationSettings {
   unit: AllocationUnit;
@@ -36,8 +37,13 @@ export function createAllocationService(deps: {
   clock: Clock;
   logger: Logger;
   settings: AllocationSettings;
+  /** The batch statement's span (a child of the job's). */
+  tracing?: Tracing;
+  /** Told, after commit, how many seconds each proposed registration waited since it was queued. */
+  onProposed?: (lagSeconds: number) => void;
 }) {
   const { db, repo, clock, settings } = deps;
+  const tracing = deps.tracing ?? tracingOff;
 
   /**
    * Profiles, the needs policy and municipality names, as of the `mark` the availability
@@ -210,10 +216,14 @@ export function createAllocationService(deps: {
       const peek = await repo.roundOf(db, payload.registrationId);
       if (!peek || peek.status !== 'queued' || peek.round !== payload.round) return 'skipped';
       let settled: string[] = [];
+      /** When each proposed registration was queued (its last status change), for the lag metric. */
+      const queuedAt: Date[] = [];
+      let proposedAt = clock.now();
       const outcome = await db.transaction(async (tx) => {
         const reg = await deps.registrations.get(tx, payload.registrationId, { forUpdate: true });
         if (!reg || reg.status !== 'queued' || reg.allocationRound !== payload.round) return 'skipped';
         const now = clock.now();
+        proposedAt = now;
         const period = periodAt(now);
         // This family's refusals change only under its row lock, held already: read them before
         // the ledger lock, so the lock is held for one statement less.
@@ -262,6 +272,7 @@ export function createAllocationService(deps: {
             return 'needs_attention';
           }
           session.take(decision);
+          queuedAt.push(r.updatedAt);
           const allocationId = randomUUID();
           // A dwelling declared there that fits is booked; later families in the batch see it taken.
           const declaration = pickDeclaration(open, decision.code, r.needs) ?? null;
@@ -292,15 +303,21 @@ export function createAllocationService(deps: {
           event.reasonCiphertext = deps.pii.encrypt(text, bound('registration_events.reason_ciphertext', event.id));
         }
         if (proposals.length > 0 && !knownPeriods.has(period) && (await repo.ensurePeriod(tx, period))) knownPeriods.add(period);
-        const seq = await repo.writeProposals(tx, {
-          period, now, actorSub: actor.sub, proposals, needsAttention, events, audit: auditRows(actor, audits, now),
-          notify: notify.length > 0 ? notifyOutboxRow(notify, now) : null,
-        });
+        const seq = await tracing.inSpan(
+          'allocation batch statement',
+          () =>
+            repo.writeProposals(tx, {
+              period, now, actorSub: actor.sub, proposals, needsAttention, events, audit: auditRows(actor, audits, now),
+              notify: notify.length > 0 ? notifyOutboxRow(notify, now) : null,
+            }),
+          { attributes: { 'db.system.name': 'postgresql', 'db.collection.name': 'allocations', 'spreiding.batch.proposals': proposals.length, 'spreiding.batch.needs_attention': needsAttention.length } },
+        );
         if (seq !== null) session.booked(seq);
         settled = [reg, ...others].map((r) => roundKey(r.id, r.allocationRound));
         return result;
       });
       rememberSettled(settled);
+      for (const at of queuedAt) deps.onProposed?.((proposedAt.getTime() - at.getTime()) / 1000);
       return outcome;
     },
   };

@@ -40,7 +40,11 @@ export interface LedgerSession {
 /** Past this many movements behind, a cached engine is rebuilt rather than brought up to date. */
 const MAX_CATCH_UP = 2000;
 
-export function createLedgerService(deps: { repo: AllocationRepository }) {
+export function createLedgerService(deps: {
+  repo: AllocationRepository;
+  /** Told how long each transaction waited for the ledger lock, in seconds (a metric). */
+  onLockWait?: (seconds: number) => void;
+}) {
   const { repo } = deps;
   /**
    * The engine as of `seq`. `committed`: its state was read from the database under the lock
@@ -111,7 +115,9 @@ export function createLedgerService(deps: { repo: AllocationRepository }) {
   return {
     /** Locks the ledger for this transaction and hands out a session on it. */
     async lock(tx: DbOrTx): Promise<LedgerSession> {
+      const asked = performance.now();
       const head = await repo.lockLedger(tx);
+      deps.onLockWait?.((performance.now() - asked) / 1000);
       let engine: Ledger;
       const c = cache;
       cache = undefined;

@@ -1,7 +1,8 @@
 // Half-year periods (DESIGN §5): reporting and settlement windows, named like 2026-H1.
 import { amsterdamDate } from '../../clock.js';
 
-export const PERIOD_PATTERN = /^([0-9]{4})-H([12])$/;
+/** 2000-H1 … 2099-H2, as the Period schema (src/http/schemas.ts). */
+export const PERIOD_PATTERN = /^(20[0-9]{2})-H([12])$/;
 
 export function periodOfDate(date: string): string {
   const [y, m] = date.split('-');

@@ -12,6 +12,10 @@ const AuditEvent = Type.Object({
   resourceId: Type.Union([Type.String(), Type.Null()]),
   registrationId: Type.Union([Type.String(), Type.Null()]),
   traceId: Type.Union([Type.String(), Type.Null()]),
+  detail: Type.Union([
+    Type.Object({}, { additionalProperties: true, description: 'What changed (old and new values of a correction, never personal values), or the ground of an erasure' }),
+    Type.Null(),
+  ]),
 });
 
 export const auditRoutes: FastifyPluginAsyncTypebox<{ service: AuditService }> = async (app, { service }) => {

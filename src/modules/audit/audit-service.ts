@@ -31,6 +31,8 @@ export interface AuditEntry {
   resourceId?: string | null;
   registrationId?: string | null;
   statusCode?: number;
+  /** Old and new values of a change, or the ground of an erasure. Never personal data: the audit log outlives it. */
+  detail?: Record<string, unknown>;
 }
 
 export type AuditRow = Omit<typeof auditEvents.$inferInsert, 'id'>;
@@ -48,6 +50,7 @@ export function auditRows(actor: Actor, entries: AuditEntry[], at: Date): AuditR
     registrationId: e.registrationId ?? null,
     traceId: actor.traceId,
     statusCode: e.statusCode ?? null,
+    detail: e.detail ?? null,
   }));
 }
 
@@ -60,6 +63,7 @@ export interface AuditEventView {
   resourceId: string | null;
   registrationId: string | null;
   traceId: string | null;
+  detail: Record<string, unknown> | null;
 }
 
 export function createAuditService(deps: { db: Db; clock: Clock }) {
@@ -86,6 +90,7 @@ export function createAuditService(deps: { db: Db; clock: Clock }) {
         resourceId: r.resourceId,
         registrationId: r.registrationId,
         traceId: r.traceId,
+        detail: (r.detail as Record<string, unknown> | null) ?? null,
       }));
     },
 

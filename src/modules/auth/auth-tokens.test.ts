@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createTokenVerifier, signToken, VERIFIED_TOKEN_TTL_MS } from './auth-tokens.js';
+import { createTokenVerifier, principalFromClaims, signToken, VERIFIED_TOKEN_TTL_MS } from './auth-tokens.js';
 
 const SECRET = 'unit-secret-unit-secret-unit-secret-0123456789';
 const verifier = () => createTokenVerifier({ jwtSecret: SECRET, jwksUrl: undefined, issuer: undefined, audience: undefined });
@@ -44,5 +44,24 @@ describe('verified tokens are remembered briefly', () => {
     await expect(verify(forged)).rejects.toMatchObject({ code: 'unauthorized' });
     await expect(verify(forged)).rejects.toMatchObject({ code: 'unauthorized' });
     await expect(verify(good)).resolves.toMatchObject({ sub: 'unit:a' });
+  });
+});
+
+describe('claims are validated like any input', () => {
+  it.each([
+    ['a line break', 'client\n{"msg":"forged"}'],
+    ['a bidirectional override', 'client\u202egnp.exe'],
+    ['a leading space', ' client'],
+    ['a non-ASCII letter', 'gemeente-súdwest'],
+    ['201 characters', 's'.repeat(201)],
+    ['nothing', ''],
+  ])('refuses a subject with %s', (_what, sub) => {
+    expect(() => principalFromClaims({ sub, role: 'coordinator' })).toThrow(/subject/);
+  });
+
+  it('accepts the subjects identity providers issue', () => {
+    for (const sub of ['gemeente-amsterdam', 'service-account-spreiding', '6f1c1f3e-8f7e-4a57-9f0e-2a1b3c4d5e6f', 'https://idp.example/clients/42', 's'.repeat(200)]) {
+      expect(principalFromClaims({ sub, role: 'coordinator' }).sub).toBe(sub);
+    }
   });
 });

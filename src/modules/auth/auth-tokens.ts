@@ -8,6 +8,13 @@ export type Role = (typeof ROLES)[number];
 export const GM_CODE = /^GM[0-9]{4}$/;
 /** A working area larger than this is a misissued token, not a housing corporation. */
 const MAX_WORKING_AREA = 400;
+/**
+ * A subject is an identifier (a client id, a UUID, a URI, a name): printable ASCII, no leading or
+ * trailing space. It is written to the log, the audit log and the rate limiter's keys, so a line
+ * break, a control character or a bidirectional override in it would let a token forge or
+ * disguise log lines.
+ */
+const SUBJECT = /^[\x21-\x7e](?:[\x20-\x7e]{0,198}[\x21-\x7e])?$/;
 
 /** Who is calling, from the verified token (DESIGN §8). */
 export interface Principal {
@@ -31,7 +38,7 @@ const unauthorized = (detail: string) => new AppError('unauthorized', detail, { 
 /** Turns verified claims into a principal, or refuses: a role we do not know is no role at all. */
 export function principalFromClaims(claims: JWTPayload): Principal {
   const sub = claims.sub;
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw unauthorized('The token has no valid subject.');
+  if (typeof sub !== 'string' || !SUBJECT.test(sub)) throw unauthorized('The token has no valid subject (1–200 printable ASCII characters, not starting or ending with a space).');
   const role = claims.role;
   if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw unauthorized('The token has no known role.');
   if (role === 'municipality') {

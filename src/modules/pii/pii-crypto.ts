@@ -120,7 +120,9 @@ export type CipherField =
   | 'allocations.reason_ciphertext'
   | 'registration_events.reason_ciphertext'
   | 'shelter_stays.location_ciphertext'
-  | 'webhook_subscriptions.secret_ciphertext';
+  | 'webhook_subscriptions.secret_ciphertext'
+  | 'registration_documents.title_ciphertext'
+  | 'registration_documents.content_ciphertext';
 
 /** The binding of a value in `field` of the row with this id. */
 export function bound(field: CipherField, rowId: string | number): CipherBinding {

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { CalendarDate, MunicipalityCode, PagingQuery, StringEnum, Timestamp, Uuid } from '../../http/schemas.js';
+import { CalendarDate, MunicipalityCode, NullableDate, PagingQuery, StringEnum, Timestamp, Uuid } from '../../http/schemas.js';
 
 export const SUBGROUPS = ['former_permit_holder', 'caribbean', 'chavez', 'other_remigrant'] as const;
 /** refused_placement: the family refused the placement offered (issue 13); it closes like the others. */
@@ -114,7 +114,15 @@ export const RegistrationSummary = Type.Object(
 );
 export type RegistrationSummaryView = Static<typeof RegistrationSummary>;
 
-const PersonView = Type.Object({ bsn: Bsn, name: Type.String({ maxLength: 200 }), birthDate: CalendarDate });
+/** BSN, name and birth date are null when the caller no longer sees them or they were erased; the birth year stays. */
+const PersonView = Type.Object({
+  bsn: Type.Union([Bsn, Type.Null()]),
+  name: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]),
+  birthDate: NullableDate('Birth date; null when withheld or erased'),
+  birthYear: Type.Integer({ minimum: 1900, maximum: 2100 }),
+});
+
+export const PERSONAL_DATA_ACCESS = ['available', 'withheld', 'erased'] as const;
 
 export const RegistrationDetail = Type.Object(
   {
@@ -129,6 +137,8 @@ export const RegistrationDetail = Type.Object(
     notes: Type.Union([Type.String({ maxLength: 4000 }), Type.Null()]),
     activeAllocationId: Type.Union([Uuid, Type.Null()]),
     transferredOn: Type.Union([CalendarDate, Type.Null()]),
+    personalData: enumOf(PERSONAL_DATA_ACCESS, 'available; withheld (a municipality, some time after the case closed: names, BSNs, birth dates, notes, needs and municipality preferences are not shown); erased (pseudonymised)'),
+    pseudonymisedAt: Type.Union([Timestamp, Type.Null()]),
     duplicateAttempts: Type.Optional(
       Type.Array(Type.Object({ attemptedBy: MunicipalityCode, attemptedAt: Timestamp }), {
         maxItems: 100,

@@ -7,12 +7,14 @@ import { amsterdamDate, type Clock } from '../../clock.js';
 import type { AllocationUnit } from '../../config.js';
 import { AppError, notFound, type FieldError } from '../../http/errors.js';
 import type { JobPayloads } from '../../jobs/jobs.js';
-import { allocateJobId } from '../../jobs/outbox.js';
+import { allocateJobId, type HandedOutboxRow } from '../../jobs/outbox.js';
 import type { Actor, AuditService } from '../audit/audit-service.js';
 import type { Principal } from '../auth/auth-tokens.js';
 import { createActiveCodes } from '../municipalities/active-codes.js';
 import type { MunicipalitiesRepository } from '../municipalities/municipalities-repository.js';
 import { bound, isValidBsn, type PiiCrypto } from '../pii/pii-crypto.js';
+import { tracingOff, type Tracing } from '../tracing/tracing.js';
+import type { PrivacyPolicy } from '../privacy/privacy-policy.js';
 import { checkEligibility } from './eligibility.js';
 import type { MaatwerkRepository } from '../maatwerk/maatwerk-repository.js';
 import { RECEIVER_VISIBLE, visibleTo, type RegistrationRow, type RegistrationsRepository } from './registrations-repository.js';
@@ -48,12 +50,15 @@ export interface RegistrationsDeps {
   municipalities: MunicipalitiesRepository;
   audit: AuditService;
   pii: PiiCrypto;
+  privacy: PrivacyPolicy;
   clock: Clock;
   unit: AllocationUnit;
   /** Which regions exist (the municipalities' profiles). */
   regions: Pick<MaatwerkRepository, 'regionExists'>;
-  /** Tells the outbox relay that a commit wrote rows for it. */
-  onOutboxWritten: () => void;
+  /** Hands the outbox row a commit wrote to the relay, which sends it without reading the table. */
+  onOutboxWritten: (rows?: HandedOutboxRow[]) => void;
+  /** The intake statement's span; its traceparent goes into the allocate job. */
+  tracing?: Tracing;
 }
 
 export function summaryView(r: RegistrationRow): RegistrationSummaryView {
@@ -73,6 +78,9 @@ export function summaryView(r: RegistrationRow): RegistrationSummaryView {
   };
 }
 
+/** The birth year of a member: its own column once the birth date is erased, else the date's. */
+export const birthYearOf = (m: { birthDate: string | null; birthYear: number | null }): number => m.birthYear ?? Number(m.birthDate!.slice(0, 4));
+
 /** Can this principal see the registration at all? Out of scope is indistinguishable from absent (404). */
 export function canSee(p: Principal, r: RegistrationRow): boolean {
   if (p.role === 'coordinator') return true;
@@ -90,8 +98,11 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
+const INTAKE_SPAN = { 'db.system.name': 'postgresql', 'db.operation.name': 'INSERT', 'db.collection.name': 'registrations' };
+
 export function createRegistrationsService(deps: RegistrationsDeps) {
   const { db, repo, pii, clock } = deps;
+  const tracing = deps.tracing ?? tracingOff;
   const activeCodes = createActiveCodes(db, deps.municipalities);
 
   /** Field rules the schema cannot express; all reported at once. */
@@ -173,7 +184,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
    * rows are the ones repo.addEvent, enqueueInTx and audit.record write for the other callers,
    * with one clock reading for every timestamp. A member already claimed fails the statement on
    * active_bsn_claims_pkey. With a key, every insert hangs off the key's insert: a key taken by an
-   * earlier request inserts nothing, and false is returned.
+   * earlier request inserts nothing, and undefined is returned (otherwise the outbox row, for the relay).
    */
   async function insertRegistration(r: {
     id: string;
@@ -183,30 +194,37 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
     actor: Actor;
     members: Array<{ id: string; role: 'adult' | 'child'; position: number; bsn_hmac: string; bsn_ciphertext: string; name_ciphertext: string; birth_date: string }>;
     idempotency: { key: string; requestHash: string } | undefined;
-  }): Promise<boolean> {
+  }): Promise<HandedOutboxRow | undefined> {
     const { id, body, actor, principal } = r;
-    const job: JobPayloads['allocate'] = { v: 1, registrationId: id, round: 1, ...(actor.traceId ? { traceId: actor.traceId } : {}) };
-    return repo.insertIntake(db, {
-      id,
-      reportingMunicipality: body.reportingMunicipality,
-      reportedOn: body.reportedOn,
-      subgroup: body.subgroup,
-      eligibility: body.eligibility,
-      adults: body.household.adults.length,
-      children: body.household.children.length,
-      needs: body.needs ?? {},
-      networkMunicipalities: body.networkMunicipalities ?? [],
-      excludedMunicipalities: body.excludedMunicipalities ?? [],
-      regionRestriction: body.regionRestriction ?? null,
-      workRegion: body.workRegion ?? null,
-      notesCiphertext: body.notes ? pii.encrypt(body.notes, bound('registrations.notes_ciphertext', id)) : null,
-      now: r.now,
-      createdBySub: principal.sub,
-      members: r.members,
-      actor: { sub: actor.sub, role: actor.role, municipality: principal.municipality ?? null, organisation: actor.organisation, traceId: actor.traceId },
-      outbox: { id: randomUUID(), jobId: allocateJobId(id, 1), payload: job },
-      idempotency: r.idempotency,
-    });
+    return tracing.inSpan('registration intake statement', async () => {
+      const traceparent = tracing.traceparent();
+      const job: JobPayloads['allocate'] = {
+        v: 1, registrationId: id, round: 1, ...(actor.traceId ? { traceId: actor.traceId } : {}), ...(traceparent ? { traceparent } : {}),
+      };
+      const outboxRow = { id: randomUUID(), jobName: 'allocate', jobId: allocateJobId(id, 1), payload: job };
+      const inserted = await repo.insertIntake(db, {
+        id,
+        reportingMunicipality: body.reportingMunicipality,
+        reportedOn: body.reportedOn,
+        subgroup: body.subgroup,
+        eligibility: body.eligibility,
+        adults: body.household.adults.length,
+        children: body.household.children.length,
+        needs: body.needs ?? {},
+        networkMunicipalities: body.networkMunicipalities ?? [],
+        excludedMunicipalities: body.excludedMunicipalities ?? [],
+        regionRestriction: body.regionRestriction ?? null,
+        workRegion: body.workRegion ?? null,
+        notesCiphertext: body.notes ? pii.encrypt(body.notes, bound('registrations.notes_ciphertext', id)) : null,
+        now: r.now,
+        createdBySub: principal.sub,
+        members: r.members,
+        actor: { sub: actor.sub, role: actor.role, municipality: principal.municipality ?? null, organisation: actor.organisation, traceId: actor.traceId },
+        outbox: outboxRow,
+        idempotency: r.idempotency,
+      });
+      return inserted ? outboxRow : undefined;
+    }, { attributes: INTAKE_SPAN });
   }
 
   return {
@@ -217,10 +235,13 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       const now = clock.now();
       const today = amsterdamDate(now);
       let requestHash: string | undefined;
-      if (idempotencyKey) {
+      // The key is the client's own text, and clients put anything in it (a case number, a BSN):
+      // it is stored and looked up as a keyed hash, never as sent.
+      const keyHash = idempotencyKey ? pii.keyedHash('idempotency-key', idempotencyKey) : undefined;
+      if (keyHash) {
         // Keyed: the body holds BSNs and names, and an unkeyed hash of it could be confirmed by guessing.
         requestHash = pii.keyedHash('idempotency', canonical(body));
-        const existing = await repo.findIdempotencyKey(db, principal.sub, idempotencyKey);
+        const existing = await repo.findIdempotencyKey(db, principal.sub, keyHash);
         if (existing) return replay(existing, requestHash);
       }
 
@@ -240,7 +261,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       const id = randomUUID();
       const adults = body.household.adults.length;
       const children = body.household.children.length;
-      let inserted: boolean;
+      let inserted: HandedOutboxRow | undefined;
       try {
         inserted = await insertRegistration({
           id,
@@ -260,7 +281,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
               birth_date: m.p.birthDate,
             };
           }),
-          idempotency: idempotencyKey ? { key: idempotencyKey, requestHash: requestHash! } : undefined,
+          idempotency: keyHash ? { key: keyHash, requestHash: requestHash! } : undefined,
         });
       } catch (err) {
         if (isUniqueViolation(err, 'active_bsn_claims_pkey')) throw await duplicateConflict(actor, principal, hmacs);
@@ -268,10 +289,10 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       }
       if (!inserted) {
         // Another request with this Idempotency-Key committed first: answer as it was answered.
-        const existing = await repo.findIdempotencyKey(db, principal.sub, idempotencyKey!);
+        const existing = await repo.findIdempotencyKey(db, principal.sub, keyHash!);
         return replay(existing!, requestHash!);
       }
-      deps.onOutboxWritten();
+      deps.onOutboxWritten([inserted]);
       // The answer from the values just written (what a re-read of the row would give).
       const at = now.toISOString();
       const registration: RegistrationSummaryView = {
@@ -313,33 +334,45 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       return summaryView(await this.visible(db, principal, id));
     },
 
+    /**
+     * The case with its personal data while the caller may see it (privacy-policy.ts); once that
+     * is withheld or erased, the same shape without it: the status, dates, municipalities and
+     * household composition (birth years) stay, names, BSNs, birth dates, notes, needs and the
+     * family's municipality preferences do not. Only a read that shows personal data is logged as one.
+     */
     async detail(actor: Actor, principal: Principal, id: string): Promise<RegistrationDetailView> {
       const row = await this.visible(db, principal, id);
+      const access = deps.privacy.access(principal, row);
+      const shown = access === 'available';
       const [members, activeAllocationId] = await Promise.all([repo.members(db, id), repo.activeAllocationId(db, id)]);
-      await deps.audit.record(db, actor, { action: 'registration.read_personal_data', resourceType: 'registration', resourceId: id, registrationId: id });
+      await deps.audit.record(db, actor, { action: shown ? 'registration.read_personal_data' : 'registration.read', resourceType: 'registration', resourceId: id, registrationId: id });
       const person = (m: (typeof members)[number]) => ({
-        bsn: pii.decrypt(m.bsnCiphertext, bound('household_members.bsn_ciphertext', m.id)),
-        name: pii.decrypt(m.nameCiphertext, bound('household_members.name_ciphertext', m.id)),
-        birthDate: m.birthDate,
+        bsn: shown && m.bsnCiphertext ? pii.decrypt(m.bsnCiphertext, bound('household_members.bsn_ciphertext', m.id)) : null,
+        name: shown && m.nameCiphertext ? pii.decrypt(m.nameCiphertext, bound('household_members.name_ciphertext', m.id)) : null,
+        birthDate: shown ? m.birthDate : null,
+        birthYear: birthYearOf(m),
       });
       return {
         ...summaryView(row),
         eligibility: row.eligibility as RegistrationDetailView['eligibility'],
         household: { adults: members.filter((m) => m.role === 'adult').map(person), children: members.filter((m) => m.role === 'child').map(person) },
-        networkMunicipalities: row.networkMunicipalities,
-        excludedMunicipalities: row.excludedMunicipalities,
-        needs: row.needs as RegistrationDetailView['needs'],
-        regionRestriction: (row.regionRestriction as RegistrationDetailView['regionRestriction']) ?? null,
-        workRegion: row.workRegion,
-        notes: row.notesCiphertext ? pii.decrypt(row.notesCiphertext, bound('registrations.notes_ciphertext', row.id)) : null,
+        networkMunicipalities: shown ? row.networkMunicipalities : [],
+        excludedMunicipalities: shown ? row.excludedMunicipalities : [],
+        needs: (shown ? row.needs : {}) as RegistrationDetailView['needs'],
+        regionRestriction: shown ? ((row.regionRestriction as RegistrationDetailView['regionRestriction']) ?? null) : null,
+        workRegion: shown ? row.workRegion : null,
+        notes: shown && row.notesCiphertext ? pii.decrypt(row.notesCiphertext, bound('registrations.notes_ciphertext', row.id)) : null,
         activeAllocationId,
         transferredOn: row.transferredOn,
+        personalData: access,
+        pseudonymisedAt: row.pseudonymisedAt?.toISOString() ?? null,
         ...(principal.role === 'coordinator' ? { duplicateAttempts: await this.duplicateAttempts(id), earlierCase: await this.earlierCase(id) } : {}),
       };
     },
 
     async history(actor: Actor, principal: Principal, id: string) {
-      await this.visible(db, principal, id);
+      const row = await this.visible(db, principal, id);
+      const shown = deps.privacy.access(principal, row) === 'available';
       const events = await repo.events(db, id);
       await deps.audit.record(db, actor, { action: 'registration.read_history', resourceType: 'registration', resourceId: id, registrationId: id });
       return {
@@ -351,7 +384,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
           allocationId: e.allocationId,
           municipality: e.municipality,
           actor: { sub: e.actorSub, role: e.actorRole, municipality: e.actorMunicipality },
-          reason: e.reasonCiphertext ? pii.decrypt(e.reasonCiphertext, bound('registration_events.reason_ciphertext', e.id)) : null,
+          reason: shown && e.reasonCiphertext ? pii.decrypt(e.reasonCiphertext, bound('registration_events.reason_ciphertext', e.id)) : null,
         })),
       };
     },

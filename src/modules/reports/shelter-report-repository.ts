@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { municipalities, registrations, shelterStays } from '../../db/schema/index.js';
+import { currentStay } from '../shelter/shelter-repository.js';
 
 export interface ShelterReportQuery {
   startsOn: string;
@@ -53,6 +54,7 @@ function staysIn(q: ShelterReportQuery, central: boolean, filter: SQL) {
           where s.start_date < b.pe
             and coalesce(s.end_date, b.today) > b.ps
             and s.start_date < coalesce(s.end_date, b.today)
+            and ${currentStay('s')}
             and s.central = ${central}
             ${filter}
         )`;

@@ -3,7 +3,7 @@ import { CalendarDate, Period } from '../../http/schemas.js';
 
 // Response copies of the shared patterns without `examples`, which OpenAPI 3.0 does not allow
 // inside a per-media-type response schema (the swagger plugin converts it only elsewhere).
-const ReportPeriod = Type.String({ pattern: '^[0-9]{4}-H[12]$', minLength: 7, maxLength: 7, description: 'Half-year period' });
+const ReportPeriod = Type.String({ pattern: '^20[0-9]{2}-H[12]$', minLength: 7, maxLength: 7, description: 'Half-year period' });
 const Code = Type.String({ pattern: '^GM[0-9]{4}$', minLength: 6, maxLength: 6, description: 'CBS code of the reporting municipality' });
 
 export const ShelterReportQuery = Type.Object(

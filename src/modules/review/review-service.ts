@@ -16,7 +16,8 @@ import type { MunicipalitiesRepository } from '../municipalities/municipalities-
 import { bound, type PiiCrypto } from '../pii/pii-crypto.js';
 import type { MaatwerkRepository } from '../maatwerk/maatwerk-repository.js';
 import type { RegistrationRow, RegistrationsRepository } from '../registrations/registrations-repository.js';
-import { canSee, summaryView } from '../registrations/registrations-service.js';
+import { birthYearOf, canSee, summaryView } from '../registrations/registrations-service.js';
+import { withoutFamilyDetail, type PrivacyPolicy } from '../privacy/privacy-policy.js';
 import { isMinorOn } from '../registrations/eligibility.js';
 import { closeOpenStays } from '../shelter/shelter-closing.js';
 import { resolveOpenSignals } from '../signals/signals-repository.js';
@@ -51,6 +52,7 @@ export interface ReviewDeps {
   maatwerk: Pick<MaatwerkRepository, 'releaseBooking'>;
   audit: AuditService;
   pii: PiiCrypto;
+  privacy: PrivacyPolicy;
   clock: Clock;
   onOutboxWritten: () => void;
 }
@@ -140,7 +142,13 @@ export function createReviewService(deps: ReviewDeps) {
     return a.municipality === p.municipality && RECEIVER_ALLOCATION_VISIBLE.includes(a.status);
   }
 
-  const showReasonTo = (p: Principal, reg: RegistrationRow) => p.role === 'coordinator' || reg.reportingMunicipality === p.municipality;
+  /**
+   * Reasons are for the coordinator and the reporting municipality; like the family's needs,
+   * network and the family's part of the explanation, only while the caller may still see the
+   * case's personal data (privacy-policy.ts).
+   */
+  const personalTo = (p: Principal, reg: RegistrationRow) => deps.privacy.access(p, reg) === 'available';
+  const showReasonTo = (p: Principal, reg: RegistrationRow) => (p.role === 'coordinator' || reg.reportingMunicipality === p.municipality) && personalTo(p, reg);
 
   /**
    * The answer to a decision that committed: the allocation as it now is, read without the
@@ -151,7 +159,7 @@ export function createReviewService(deps: ReviewDeps) {
     const alloc = (await repo.getAllocation(db, allocationId))!;
     const reg = (await deps.registrations.get(db, alloc.registrationId))!;
     await deps.audit.record(db, actor, { action: 'allocation.read', resourceType: 'allocation', resourceId: alloc.id, registrationId: reg.id });
-    return allocationView(alloc, reg, showReasonTo(principal, reg));
+    return allocationView(alloc, reg, principal);
   }
 
   async function lockRegistration(tx: Tx, principal: Principal, id: string) {
@@ -172,10 +180,12 @@ export function createReviewService(deps: ReviewDeps) {
     return summaryView((await deps.registrations.get(tx, id))!);
   }
 
-  async function allocationView(a: AllocationRow, reg: RegistrationRow, showReason: boolean) {
+  async function allocationView(a: AllocationRow, reg: RegistrationRow, principal: Principal) {
+    const showReason = showReasonTo(principal, reg);
+    const personal = personalTo(principal, reg);
     const today = amsterdamDate(clock.now());
     const children = await db
-      .select({ birthDate: householdMembers.birthDate })
+      .select({ birthDate: householdMembers.birthDate, birthYear: householdMembers.birthYear })
       .from(householdMembers)
       .where(and(eq(householdMembers.registrationId, reg.id), eq(householdMembers.role, 'child')))
       .orderBy(asc(householdMembers.position));
@@ -191,7 +201,7 @@ export function createReviewService(deps: ReviewDeps) {
       createdAt: a.createdAt.toISOString(),
       decidedAt: a.decidedAt?.toISOString() ?? null,
       reason: showReason && a.reasonCiphertext ? pii.decrypt(a.reasonCiphertext, bound('allocations.reason_ciphertext', a.id)) : null,
-      explanation: a.explanation as Static<typeof ExplanationSchema>,
+      explanation: (personal ? a.explanation : withoutFamilyDetail(a.explanation)) as Static<typeof ExplanationSchema>,
       family: {
         reportingMunicipality: reg.reportingMunicipality,
         registrationStatus: reg.status,
@@ -199,9 +209,10 @@ export function createReviewService(deps: ReviewDeps) {
         adults: reg.adults,
         children: reg.children,
         householdSize: reg.adults + reg.children,
-        childrenAges: children.map((c) => ageOn(c.birthDate, today)),
-        needs: reg.needs as Record<string, never>,
-        networkMunicipalities: reg.networkMunicipalities,
+        // After pseudonymisation only the birth year is left: the age reached this calendar year.
+        childrenAges: children.map((c) => (c.birthDate ? ageOn(c.birthDate, today) : Number(today.slice(0, 4)) - birthYearOf(c))),
+        needs: (personal ? reg.needs : {}) as Record<string, never>,
+        networkMunicipalities: personal ? reg.networkMunicipalities : [],
         daysWaiting: Math.max(0, Math.round((Date.parse(today) - Date.parse(reg.reportedOn)) / 86_400_000)),
       },
     };
@@ -236,7 +247,7 @@ export function createReviewService(deps: ReviewDeps) {
           .where(where),
       ]);
       const items = await Promise.all(
-        rows.map((row) => allocationView(row.a, row.r, showReasonTo(principal, row.r))),
+        rows.map((row) => allocationView(row.a, row.r, principal)),
       );
       // Family summaries and decrypted reasons are personal data: each one shown is logged.
       await deps.audit.record(
@@ -252,7 +263,7 @@ export function createReviewService(deps: ReviewDeps) {
       const reg = alloc ? await deps.registrations.get(db, alloc.registrationId) : undefined;
       if (!alloc || !reg || !allocationVisible(principal, alloc, reg)) throw notFound('Allocation');
       await deps.audit.record(db, actor, { action: 'allocation.read', resourceType: 'allocation', resourceId: id, registrationId: reg.id });
-      return allocationView(alloc, reg, showReasonTo(principal, reg));
+      return allocationView(alloc, reg, principal);
     },
 
     async approve(actor: Actor, principal: Principal, id: string) {

@@ -18,10 +18,11 @@ const Ready = Type.Object({
 const READY_TIMEOUT_MS = 2_000;
 
 export const serviceRoutes: FastifyPluginAsyncTypebox<{ probes: ReadinessProbe[] }> = async (app, { probes }) => {
+  // Probes are not counted in the rate limit: a load balancer polls them from one address.
   app.get(
     '/health',
     {
-      config: { public: true },
+      config: { public: true, unmetered: true },
       schema: { operationId: 'getHealth', tags: ['Service'], summary: 'The process is alive', security: [], response: { 200: Health } },
     },
     async () => ({ status: 'ok' as const }),
@@ -30,7 +31,7 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ probes: ReadinessProbe[]
   app.get(
     '/ready',
     {
-      config: { public: true },
+      config: { public: true, unmetered: true },
       schema: {
         operationId: 'getReadiness',
         tags: ['Service'],

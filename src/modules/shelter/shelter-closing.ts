@@ -1,6 +1,7 @@
 import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { shelterStays } from '../../db/schema/index.js';
+import { currentStay } from './shelter-repository.js';
 
 /**
  * Shelter at the reporting municipality ends when the family moves (transfer) or the
@@ -12,5 +13,5 @@ export async function closeOpenStays(tx: DbOrTx, registrationId: string, endDate
   await tx
     .update(shelterStays)
     .set({ endDate: sql`greatest(${shelterStays.startDate}, ${endDate}::date)`, closedAutomatically: true, updatedAt: at })
-    .where(and(eq(shelterStays.registrationId, registrationId), or(isNull(shelterStays.endDate), gt(shelterStays.endDate, endDate))));
+    .where(and(eq(shelterStays.registrationId, registrationId), currentStay(), or(isNull(shelterStays.endDate), gt(shelterStays.endDate, endDate))));
 }

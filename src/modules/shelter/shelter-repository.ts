@@ -1,6 +1,6 @@
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { shelterStays } from '../../db/schema/index.js';
+import { periods, shelterStays } from '../../db/schema/index.js';
 
 export type ShelterStayRow = typeof shelterStays.$inferSelect;
 export type NewShelterStayRow = typeof shelterStays.$inferInsert;
@@ -21,6 +21,20 @@ function withNights(today: string) {
   };
 }
 export type ShelterStayWithNights = { stay: ShelterStayRow; nights: number; costCents: number };
+export type ClosedPeriod = { period: string; startsOn: string; endsOn: string };
+
+/** The closed periods that share a night with the stay [start, end) (end null: still open). */
+export function closedPeriodsTouching(stay: { startDate: string; endDate: string | null }, closed: readonly ClosedPeriod[]): string[] {
+  return closed.filter((p) => p.startsOn < (stay.endDate ?? '9999-12-31') && p.endsOn >= stay.startDate).map((p) => p.period);
+}
+
+/**
+ * The stay has not been corrected: a correction is a newer row that references it, and every
+ * count, check and list uses the newest version only. `alias` is how the stays table is named
+ * in the surrounding query.
+ */
+export const currentStay = (alias = 'shelter_stays') =>
+  sql`not exists (select 1 from ${shelterStays} newer where newer.corrects_id = ${sql.raw(`"${alias}"`)}.id)`;
 
 export function createShelterRepository() {
   return {
@@ -42,6 +56,17 @@ export function createShelterRepository() {
       await tx.update(shelterStays).set(patch).where(eq(shelterStays.id, id));
     },
 
+    /** The correction of this stay, if it has one. */
+    async correctionOf(tx: DbOrTx, id: string): Promise<ShelterStayRow | undefined> {
+      const [row] = await tx.select().from(shelterStays).where(eq(shelterStays.correctsId, id));
+      return row;
+    },
+
+    /** Every closed period (two a year: a short list). */
+    async closedPeriods(tx: DbOrTx): Promise<ClosedPeriod[]> {
+      return tx.select({ period: periods.period, startsOn: periods.startsOn, endsOn: periods.endsOn }).from(periods).where(eq(periods.status, 'closed')).orderBy(asc(periods.period));
+    },
+
     /**
      * A stay of this family whose nights meet [start, end) — end null is open-ended. Correct only
      * while the caller holds the registration's row lock, which serialises writers of one family.
@@ -53,6 +78,7 @@ export function createShelterRepository() {
         .where(
           and(
             eq(shelterStays.registrationId, registrationId),
+            currentStay(),
             exceptId ? ne(shelterStays.id, exceptId) : undefined,
             sql`${shelterStays.startDate} < coalesce(${end}::date, 'infinity'::date)`,
             sql`coalesce(${shelterStays.endDate}, 'infinity'::date) > ${start}::date`,
@@ -64,7 +90,7 @@ export function createShelterRepository() {
     },
 
     async list(tx: DbOrTx, registrationId: string, today: string, page: { limit: number; offset: number }) {
-      const where = eq(shelterStays.registrationId, registrationId);
+      const where = and(eq(shelterStays.registrationId, registrationId), currentStay());
       const nights = nightsUpTo(today);
       const [rows, [totals]] = await Promise.all([
         tx

@@ -1,11 +1,16 @@
 import { Type, type Static } from 'typebox';
-import { CalendarDate, MunicipalityCode, PagingQuery, PAGE_SIZE_MAX, StringEnum, Timestamp, Uuid } from '../../http/schemas.js';
+import { CalendarDate, MunicipalityCode, NullableDate, PagingQuery, PAGE_SIZE_MAX, StringEnum, Timestamp, Uuid } from '../../http/schemas.js';
 
 export const SHELTER_TYPES = ['hotel', 'holiday_park', 'shelter_facility', 'other'] as const;
 export type ShelterType = (typeof SHELTER_TYPES)[number];
 
-/** €100,000 a night: far above any real rate, low enough that a typo in cents stands out. */
-export const MAX_NIGHTLY_COST_CENTS = 10_000_000;
+/**
+ * €2,500 a night: several hotel rooms for a large family stay far below it, while a typo in cents
+ * (a rate entered in cents twice over, an extra zero or three) lands above it and is refused.
+ */
+export const MAX_NIGHTLY_COST_CENTS = 250_000;
+/** Nothing this service records happened before 2020 (the policy is from 2024): an earlier date is a typo. */
+export const EARLIEST_SHELTER_DATE = '2020-01-01';
 
 const ShelterTypeSchema = StringEnum(SHELTER_TYPES, 'Kind of emergency shelter');
 const NightlyCost = Type.Integer({ minimum: 0, maximum: MAX_NIGHTLY_COST_CENTS, description: 'Cost per night in euro cents' });
@@ -17,12 +22,6 @@ const Location = Type.String({
 const dateWith = (description: string) => Type.String({ format: 'date', minLength: 10, maxLength: 10, description });
 const StartDate = dateWith('First night of the stay (Europe/Amsterdam calendar date, YYYY-MM-DD)');
 const EndDate = dateWith('Day the family leaves (YYYY-MM-DD); end-exclusive, so 1 to 3 March is 2 nights');
-/**
- * A nullable date as OpenAPI 3.0 writes it (`nullable`), not as a union: the ADR linter wants
- * `format: date` on every *Date property itself. Ajv and the serializer both honour `nullable`.
- */
-const NullableDate = (description: string) =>
-  Type.Unsafe<string | null>({ type: 'string', format: 'date', minLength: 10, maxLength: 10, nullable: true, description });
 
 export const CreateShelterStayBody = Type.Object(
   {
@@ -51,6 +50,13 @@ export const PatchShelterStayBody = Type.Object(
 );
 export type PatchShelterStay = Static<typeof PatchShelterStayBody>;
 
+/** A correction: what differs from the corrected stay (the start date too); absent members are copied from it. */
+export const CorrectShelterStayBody = Type.Object(
+  { ...PatchShelterStayBody.properties, startDate: Type.Optional(StartDate) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type CorrectShelterStay = Static<typeof CorrectShelterStayBody>;
+
 export const ShelterStay = Type.Object(
   {
     id: Uuid,
@@ -63,6 +69,8 @@ export const ShelterStay = Type.Object(
     location: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
     closedAutomatically: Type.Boolean({ description: 'The end date was set at transfer or at a closing outcome' }),
     central: Type.Boolean({ description: 'Held by the coordination point at a central facility: booked nationally, not at the municipality' }),
+    corrects: Type.Union([Uuid, Type.Null()], { description: 'The stay this one corrects (which no longer counts)' }),
+    locked: Type.Boolean({ description: 'Evidence of a closed period or a closed case: only a correction can change it' }),
     nights: Type.Integer({ minimum: 0, description: 'Nights so far; an open stay counts up to today (Europe/Amsterdam)' }),
     costCents: Type.Integer({ minimum: 0, description: 'nights × nightlyCostCents' }),
     createdAt: Timestamp,

@@ -4,6 +4,7 @@ import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { AppError } from '../../http/errors.js';
 import { uiSessionRoutes, type UiSessionOptions } from './ui-session.js';
 
 /**
@@ -50,6 +51,13 @@ const UI_SECURITY_HEADERS: Record<string, string> = {
   'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
 };
 
+/**
+ * What Vite writes into assets/: flat names of letters, digits, dots, dashes and underscores. Any
+ * other asset path (a NUL, an encoded slash or dot-dot, a name longer than a file system allows)
+ * is answered 404 before the file system is asked, which would otherwise throw.
+ */
+const ASSET_PATH = /^\/assets\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
+
 /** Vite puts a content hash in every asset name, so a cached copy can never be stale. */
 const ASSET_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 /** index.html names the current assets: revalidate on every load (cheap with the ETag). */
@@ -64,8 +72,15 @@ export interface UiPluginOptions {
 export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, { session, uiDir = DEFAULT_UI_DIR }) => {
   // Every route in this plugin is reachable without a token: the pages and assets carry no data,
   // and the data they show comes from the API, which checks the token the page sends.
+  // Pages and assets are not counted in the rate limit either: one page load fetches several
+  // files, and those must not use up the anonymous bucket (the sign-in endpoint still counts).
   app.addHook('onRoute', (route) => {
-    route.config = { ...(route.config ?? {}), public: true };
+    const unmetered = route.url.startsWith('/assets/') || (UI_PAGES as readonly string[]).includes(route.url);
+    route.config = { ...(route.config ?? {}), public: true, ...(unmetered ? { unmetered: true } : {}) };
+  });
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?')[0]!;
+    if (path.startsWith('/assets/') && !ASSET_PATH.test(path)) throw new AppError('not_found', 'There is no resource at this path.');
   });
   app.addHook('onSend', async (_request, reply, payload) => {
     for (const [k, v] of Object.entries(UI_SECURITY_HEADERS)) reply.header(k, v);

@@ -3,6 +3,7 @@
 // deadline, retries with exponential backoff and a log; it carries ids and links only.
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/metrics-registry.js';
 import type { Db } from '../../db/client.js';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
@@ -39,15 +40,12 @@ export function signature(secret: string, id: string, timestamp: number, body: s
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
-export interface DeliveryCounts {
-  delivered: number;
-  /** Attempts that failed and will be tried again. */
-  retried: number;
-  /** Deliveries given up (attempts used up, or 410 Gone). */
-  failed: number;
-  /** Attempts skipped because the endpoint kept failing. */
-  skipped: number;
-}
+/**
+ * Delivery outcomes, counted for Prometheus: delivered; retried (an attempt failed and will be
+ * tried again); failed (given up: attempts used up, or 410 Gone); skipped (an attempt not made
+ * because the endpoint kept failing).
+ */
+export type DeliveryOutcome = 'delivered' | 'retried' | 'failed' | 'skipped';
 
 export function createWebhooksService(deps: {
   db: Db;
@@ -59,9 +57,15 @@ export function createWebhooksService(deps: {
   settings: Config['webhooks'];
   /** The webhook queue (its own BullMQ queue, or in-process in embedded mode). */
   queue: () => JobQueue;
+  metrics: Metrics;
 }) {
   const { db, repo, pii, clock, settings } = deps;
-  const counts: DeliveryCounts = { delivered: 0, retried: 0, failed: 0, skipped: 0 };
+  const deliveries = deps.metrics.counter({
+    name: 'spreiding_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome (delivered, retried, failed for good, skipped by the circuit breaker)',
+    labelNames: ['outcome'] as const,
+  });
+  const count = (outcome: DeliveryOutcome) => deliveries.inc({ outcome });
   const breaker = new Map<string, { failures: number; openUntil: number }>();
 
   const view = (s: SubscriptionRow) => ({
@@ -235,14 +239,14 @@ export function createWebhooksService(deps: {
       const fail = async (error: string, statusCode: number | null, durationMs: number | null, opts: { final?: boolean } = {}) => {
         const final = last || opts.final === true;
         await repo.recordAttempt(db, d.id, { status: final ? 'failed' : 'pending', at: clock.now(), statusCode, error: error.slice(0, 300), durationMs });
-        if (final) counts.failed++;
-        else counts.retried++;
+        if (final) count('failed');
+        else count('retried');
         if (!final) throw new Error(`webhook delivery attempt ${attempt} failed: ${error}`);
       };
 
       const skipUntil = breakerOpen(s.id);
       if (skipUntil !== null) {
-        counts.skipped++;
+        count('skipped');
         return fail(`skipped: the endpoint failed ${BREAKER_FAILURES} or more times in a row; tried again after ${new Date(skipUntil).toISOString()}`, null, null);
       }
       const body = cloudEvent(d, s);
@@ -269,7 +273,7 @@ export function createWebhooksService(deps: {
       if (status >= 200 && status < 300) {
         noteOutcome(s.id, true);
         await repo.recordAttempt(db, d.id, { status: 'delivered', at: clock.now(), statusCode: status, error: null, durationMs });
-        counts.delivered++;
+        count('delivered');
         return;
       }
       noteOutcome(s.id, false);
@@ -289,7 +293,6 @@ export function createWebhooksService(deps: {
     },
 
     /** Delivery outcomes in this process since it started (the metrics module's `spreiding_webhook_deliveries_total{outcome}`). */
-    deliveryCounts: (): Readonly<DeliveryCounts> => ({ ...counts }),
   };
 }
 export type WebhooksService = ReturnType<typeof createWebhooksService>;

@@ -66,7 +66,7 @@ function within<T>(p: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
 type Allocate = JobHandlers['allocate'];
 
 function handlers(allocate: Allocate): JobHandlers {
-  return { allocate, 'close-due-periods': async () => {}, 'scan-deadlines': async () => {}, notify: async () => {}, 'deliver-webhook': async () => {} };
+  return { allocate, 'close-due-periods': async () => {}, 'scan-deadlines': async () => {}, notify: async () => {}, 'deliver-webhook': async () => {}, 'pseudonymise-closed-cases': async () => {} };
 }
 
 describe.each(drivers)('%s driver', (kind, make) => {
@@ -91,7 +91,7 @@ describe.each(drivers)('%s driver', (kind, make) => {
     await d.queue.add('allocate', payload, { jobId });
     const { payload: received, ctx } = await within(got.promise, 'the job');
     expect(received).toEqual(payload);
-    expect(ctx).toEqual({ jobId, attempt: 1 });
+    expect(ctx).toEqual({ jobId, attempt: 1, queuedAt: expect.any(Number) });
     // A healthy start logs nothing: an error here would page an operator for no reason.
     expect(redisErrors).toEqual([]);
   });

@@ -103,4 +103,39 @@ describe.each(backends)('outbox relay on %s', (_kind, open) => {
       await relay.stop();
     }
   });
+
+  it('sends a row handed over after commit without reading the table; another relay’s poll leaves it alone for the grace period', async () => {
+    await database.db.delete(outbox);
+    const clock = { now: () => new Date('2026-11-30T11:00:00Z') };
+    const id = randomUUID();
+    const payload = { v: 1 as const, registrationId: id, round: 1 };
+    await enqueueInTx(database.db, clock, 'allocate', payload, id);
+    const [row] = await database.db.select().from(outbox);
+    const mine = fakeQueue();
+    const other = fakeQueue();
+    const relay = createOutboxRelay({ db: database.db, queue: mine.queue, clock, logger: fakeLogger().logger, pollMs: 20 });
+    const elsewhere = createOutboxRelay({ db: database.db, queue: other.queue, clock, logger: fakeLogger().logger, pollMs: 20 });
+    try {
+      // Another api process polls: the row is younger than the grace period, so it is not its to send.
+      await new Promise((r) => setTimeout(r, 100));
+      expect(other.calls).toEqual([]);
+      relay.nudge([{ id: row!.id, jobName: 'allocate', jobId: id, payload }]);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(mine.calls).toEqual([[{ name: 'allocate', payload, jobId: id }]]);
+      expect((await database.db.select().from(outbox))[0]!.sentAt).not.toBeNull();
+      expect(other.calls).toEqual([]);
+
+      // A row nobody handed over (its writer died, or is a worker) is polled once a relay has
+      // seen it unsent for the grace period (2 s of its own time: the service clock here stands still).
+      const lost = randomUUID();
+      await enqueueInTx(database.db, clock, 'allocate', { v: 1, registrationId: lost, round: 1 }, lost);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect([...mine.calls, ...other.calls].flat().map((j) => j.jobId)).not.toContain(lost);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect([...mine.calls, ...other.calls].flat().map((j) => j.jobId)).toContain(lost);
+    } finally {
+      await relay.stop();
+      await elsewhere.stop();
+    }
+  });
 });

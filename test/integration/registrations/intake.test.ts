@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock, rowCounts, sqlRows, startTestApp, type TestApp } from '../../support/harness.js';
-import { familyBody, nextBsn } from '../../support/families.js';
+import { asShown, familyBody, nextBsn } from '../../support/families.js';
 
 let t: TestApp;
 const clock = fixedClock('2026-11-30T10:00:00Z');
@@ -31,7 +31,7 @@ describe('intake', () => {
 
     const detail = await t.app.inject({ url: res.headers.location as string, headers: await amsterdam() });
     expect(detail.statusCode).toBe(200);
-    expect(detail.json().household.adults[0]).toEqual(body.household.adults[0]);
+    expect(detail.json().household.adults[0]).toEqual(asShown(body.household).adults[0]);
     expect(detail.json().notes).toBe(body.notes);
   });
 
@@ -152,7 +152,7 @@ describe('intake', () => {
     const people = [...body.household.adults, ...body.household.children];
     // The detail read decrypts the members in the same order.
     const detail = (await t.app.inject({ url: `/api/v1/registrations/${id}`, headers: await amsterdam() })).json();
-    expect(detail.household).toEqual(body.household);
+    expect(detail.household).toEqual(asShown(body.household));
     expect(new Set(members.map((m) => m.bsn_hmac)).size).toBe(3);
     expect(members.every((m) => !people.some((p) => m.bsn_ciphertext.includes(p.bsn)))).toBe(true);
 
@@ -174,8 +174,10 @@ describe('intake', () => {
       resource_type: 'registration', resource_id: id, registration_id: id, trace_id: trace, status_code: 202,
     }]);
 
-    const keys = await query(`select client_sub, key, request_hash, registration_id, created_at from idempotency_keys where key = $1`, [`rows-${trace}`]);
-    expect(keys).toEqual([{ client_sub: 'system:amsterdam', key: `rows-${trace}`, request_hash: expect.stringMatching(/.{20,}/), registration_id: id, created_at: new Date(at) }]);
+    // The key as a keyed hash, never as sent (finding 15).
+    const keyHash = t.container.pii.keyedHash('idempotency-key', `rows-${trace}`);
+    const keys = await query(`select client_sub, key, request_hash, registration_id, created_at from idempotency_keys where key = $1`, [keyHash]);
+    expect(keys).toEqual([{ client_sub: 'system:amsterdam', key: keyHash, request_hash: expect.stringMatching(/.{20,}/), registration_id: id, created_at: new Date(at) }]);
   });
 
   it('without an Idempotency-Key stores no key; the job carries the trace id the request was given', async () => {

@@ -42,7 +42,7 @@ function operationsOf(app: FastifyInstance): Operation[] {
 }
 
 /** A path with its parameters filled in with valid values. */
-const concrete = (path: string) => path.replace('{id}', randomUUID()).replace('{code}', 'GM0363').replace('{period}', '2099-H1');
+const concrete = (path: string) => path.replace('{id}', randomUUID()).replace('{documentId}', randomUUID()).replace('{code}', 'GM0363').replace('{period}', '2099-H1');
 const TOKEN_OPTS = { municipality: 'GM0363', municipalities: ['GM0363'] };
 
 describe('rate limits per client', () => {
@@ -203,6 +203,9 @@ describe('bounded input', () => {
     recordOutcome: { type: 'withdrawn' },
     createShelterStay: { type: 'hotel', startDate: '2026-11-01', nightlyCostCents: 1 },
     updateShelterStay: { nightlyCostCents: 1 },
+    correctShelterStay: { nightlyCostCents: 1 },
+    addRegistrationDocument: { kind: 'other', title: 'Brief', contentType: 'application/pdf', content: Buffer.from('%PDF-1.7\n').toString('base64') },
+    eraseRegistration: { reason: 'data_subject_request' },
     setDistributionKey: { kind: 'population' },
     mergeMunicipalities: { into: 'GM0363', from: ['GM0599'] },
     createWebhookSubscription: { url: 'https://example.nl/hook' },

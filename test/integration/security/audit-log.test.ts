@@ -48,6 +48,7 @@ interface AuditRow {
   resource_id: string | null;
   registration_id: string | null;
   trace_id: string | null;
+  detail: Record<string, unknown> | null;
   at: Date;
 }
 
@@ -190,6 +191,27 @@ describe('every read of personal data and every state change is logged with the 
 
     const patched = await call('updateShelterStay', AMSTERDAM, { method: 'PATCH', url: `/api/v1/shelter-stays/${stayId}`, payload: { nightlyCostCents: 7500 } });
     expectRow(patched.rows, AMSTERDAM, { action: 'shelter_stay.update', resourceType: 'shelter_stay', resourceId: stayId, registrationId: r1 });
+    // The line holds the old and new values; of the location only whether it changed (finding: evidence).
+    expect(patched.rows.find((r) => r.action === 'shelter_stay.update')!.detail).toEqual({ old: { nightlyCostCents: 7000 }, new: { nightlyCostCents: 7500 }, locationChanged: false });
+
+    const correction = await call('correctShelterStay', AMSTERDAM, { method: 'POST', url: `/api/v1/shelter-stays/${stayId}/corrections`, payload: { type: 'hotel', location: 'Hotel Zeezicht, kamer 9' } });
+    const correctingId = correction.res.json().id as string;
+    expectRow(correction.rows, AMSTERDAM, { action: 'shelter_stay.correct', resourceType: 'shelter_stay', resourceId: correctingId, registrationId: r1 });
+    const correctionDetail = correction.rows.find((r) => r.action === 'shelter_stay.correct')!.detail;
+    expect(correctionDetail).toEqual({ corrects: stayId, old: { type: 'holiday_park' }, new: { type: 'hotel' }, locationChanged: true });
+    expect(JSON.stringify(correctionDetail)).not.toContain('Zeezicht');
+
+    const document = await call('addRegistrationDocument', AMSTERDAM, {
+      method: 'POST',
+      url: `/api/v1/registrations/${r1}/documents`,
+      payload: { kind: 'self_reliance_assessment', title: 'Zelfredzaamheid', contentType: 'application/pdf', content: Buffer.from('%PDF-1.7\n%audit\n').toString('base64') },
+    });
+    const documentId = document.res.json().id as string;
+    expectRow(document.rows, AMSTERDAM, { action: 'document.create', resourceType: 'document', resourceId: documentId, registrationId: r1 });
+    const documents = await call('listRegistrationDocuments', receiver, { url: `/api/v1/registrations/${r1}/documents` });
+    expectRow(documents.rows, receiver, { action: 'registration.read_documents', resourceType: 'registration', resourceId: r1, registrationId: r1 });
+    const readDocument = await call('getRegistrationDocument', receiver, { url: `/api/v1/registrations/${r1}/documents/${documentId}` });
+    expectRow(readDocument.rows, receiver, { action: 'document.read', resourceType: 'document', resourceId: documentId, registrationId: r1 });
 
     const stays = await call('listShelterStays', receiver, { url: `/api/v1/registrations/${r1}/shelter-stays` });
     expectRow(stays.rows, receiver, { action: 'registration.read_shelter_stays', resourceType: 'registration', resourceId: r1, registrationId: r1 });
@@ -205,6 +227,10 @@ describe('every read of personal data and every state change is logged with the 
 
     const housed = await call('recordOutcome', receiver, { method: 'POST', url: `/api/v1/registrations/${r1}/outcome`, payload: { type: 'housed' } });
     expectRow(housed.rows, receiver, { action: 'registration.housed', resourceType: 'registration', resourceId: r1, registrationId: r1 });
+
+    const erased = await call('eraseRegistration', COORDINATOR, { method: 'POST', url: `/api/v1/registrations/${r1}/erasure`, payload: { reason: 'data_subject_request', reference: 'AVG-2026/17' } });
+    expectRow(erased.rows, COORDINATOR, { action: 'registration.erased', resourceType: 'registration', resourceId: r1, registrationId: r1 });
+    expect(erased.rows.find((r) => r.action === 'registration.erased')!.detail).toEqual({ ground: 'data_subject_request', reference: 'AVG-2026/17' });
   });
 
   it('logs an override, a decline, a new proposal and a withdrawal', async () => {
@@ -281,7 +307,7 @@ describe('every read of personal data and every state change is logged with the 
 
   it('has exercised every state-changing operation of the API and every read of personal data', () => {
     const mutating = [...operationIds].filter(([, method]) => method !== 'GET').map(([id]) => id);
-    const personalReads = ['getRegistration', 'getRegistrationHistory', 'getAllocation', 'listShelterStays', 'listAssignedFamilies'].filter((id) => operationIds.has(id));
+    const personalReads = ['getRegistration', 'getRegistrationHistory', 'getAllocation', 'listShelterStays', 'listAssignedFamilies', 'listRegistrationDocuments', 'getRegistrationDocument'].filter((id) => operationIds.has(id));
     expect([...mutating, ...personalReads].filter((id) => !exercised.has(id))).toEqual([]);
   });
 

@@ -5,8 +5,9 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { frameworkErrorHandler } from '../../../src/http/conventions.js';
-import { fixedClock, rowCounts, startTestApp, type TestApp } from '../../support/harness.js';
-import { familyBody, nextBsn } from '../../support/families.js';
+import { SignJWT } from 'jose';
+import { fixedClock, rowCounts, startTestApp, TEST_JWT_SECRET, type TestApp } from '../../support/harness.js';
+import { asShown, familyBody, nextBsn } from '../../support/families.js';
 
 const clock = fixedClock('2026-11-30T10:00:00Z');
 let t: TestApp;
@@ -14,6 +15,24 @@ let registrationId: string;
 let shelterStayId: string;
 let municipality: Record<string, string>;
 let coordinator: Record<string, string>;
+/** Tokens signed with the right secret whose claims are hostile, by name. */
+const claimTokens: Record<string, string> = {};
+const HOSTILE_CLAIMS: Record<string, Record<string, unknown>> = {
+  'a subject with a line break (a forged log line)': { sub: 'client\n{"level":30,"msg":"forged"}', role: 'coordinator' },
+  'a subject with a bidirectional override': { sub: 'client\u202egnp.exe', role: 'coordinator' },
+  'a subject with a NUL': { sub: 'client\u0000x', role: 'coordinator' },
+  'a subject with a trailing space': { sub: 'client ', role: 'coordinator' },
+  'a subject of 201 characters': { sub: 's'.repeat(201), role: 'coordinator' },
+  'an empty subject': { sub: '', role: 'coordinator' },
+  'a numeric subject': { sub: 12345, role: 'coordinator' },
+  'roles as a list': { sub: 'client', role: ['coordinator'] },
+  'a role in capitals': { sub: 'client', role: 'COORDINATOR' },
+  'a municipality code in lower case': { sub: 'client', role: 'municipality', municipality: 'gm0363' },
+  'a municipality code with a newline after it': { sub: 'client', role: 'municipality', municipality: 'GM0363\n' },
+  'a working area of 401 codes': { sub: 'client', role: 'housing_corporation', municipalities: Array.from({ length: 401 }, (_, i) => `GM${String(i).padStart(4, '0')}`) },
+  'a working area with a number in it': { sub: 'client', role: 'housing_corporation', municipalities: ['GM0363', 363] },
+  'a working area as a string': { sub: 'client', role: 'housing_corporation', municipalities: 'GM0363' },
+};
 
 /** Internals a response must never show: stack frames, source paths, SQL, driver messages. */
 const INTERNALS = /\bat [\w.<>]+ \(|node_modules|\/src\/|\.ts:\d+|\.js:\d+|\b(select|insert into|update \w+ set|delete from)\b|syntax error|relation "|violates|duplicate key|pg_|drizzle|TypeError|RangeError|SyntaxError|Unexpected token|stack/i;
@@ -33,7 +52,13 @@ beforeAll(async () => {
   });
   expect(stay.statusCode, stay.body).toBe(201);
   shelterStayId = stay.json().id;
+  for (const [name, claims] of Object.entries(HOSTILE_CLAIMS)) claimTokens[name] = await signHostile(claims);
 });
+
+/** An HS256 token with exactly these claims (signToken would refuse or normalise some of them). */
+async function signHostile(claims: Record<string, unknown>): Promise<string> {
+  return new SignJWT({ ...claims, exp: Math.floor(Date.now() / 1000) + 600 }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(TEST_JWT_SECRET));
+}
 afterAll(async () => {
   await t?.close();
 });
@@ -184,6 +209,24 @@ const CASES: Record<string, Case[]> = {
     ['a page size with spaces', () => get('/api/v1/registrations?pageSize=%205'), 400],
     ['a repeated status', () => get('/api/v1/registrations?status=queued&status=approved'), 400],
   ],
+  'periods PostgreSQL has no date for (finding 15)': [
+    ['period 0000-H1 on the shelter report', () => get('/api/v1/reports/shelter?period=0000-H1'), 400],
+    ['period 0000-H1 on the distribution report', () => get('/api/v1/reports/distribution?period=0000-H1', coordinator), 400],
+    ['period 0000-H1 on the balances', () => get('/api/v1/distribution/balances?period=0000-H1', coordinator), 400],
+    ['closing period 0000-H2', () => ({ method: 'POST', url: '/api/v1/distribution/periods/0000-H2/close', headers: coordinator }), 400],
+    ['period 9999-H2 on the shelter report', () => get('/api/v1/reports/shelter?period=9999-H2'), 400],
+  ],
+  'odd asset paths (finding 15)': [
+    ['a NUL', () => get('/assets/%00', {}), 404],
+    ['a NUL inside a name', () => get('/assets/index%00.js', {}), 404],
+    ['an encoded dot-dot-slash', () => get('/assets/..%2f', {}), 404],
+    ['an encoded climb to package.json', () => get('/assets/..%2f..%2f..%2fpackage.json', {}), 404],
+    ['a double-encoded climb', () => get('/assets/..%252f..%252fpackage.json', {}), 404],
+    ['a name of 5,000 characters', () => get(`/assets/${'a'.repeat(5_000)}.js`, {}), 404],
+    ['a backslash climb', () => get('/assets/..%5c..%5cpackage.json', {}), 404],
+    ['a hidden file', () => get('/assets/.env', {}), 404],
+  ],
+  'token claims are input too (finding 15)': Object.keys(HOSTILE_CLAIMS).map((name): Case => [name, () => get('/api/v1/registrations', { authorization: `Bearer ${claimTokens[name]}` }), 401]),
 };
 
 const ALL = Object.entries(CASES).flatMap(([group, cases]) => cases.map(([name, req, status]) => [`${group}: ${name}`, req, status] as const));
@@ -223,7 +266,7 @@ describe('text that looks like an attack but is just text', () => {
     const detail = await t.app.inject({ url: `/api/v1/registrations/${res.json().id}`, headers: municipality });
     expect(detail.headers['content-type']).toMatch(/^application\/json/);
     expect(detail.headers['x-content-type-options']).toBe('nosniff');
-    expect(detail.json().household).toEqual(body.household);
+    expect(detail.json().household).toEqual(asShown(body.household));
     expect(detail.json().notes).toBe(body.notes);
     const search = await t.app.inject({ url: `/api/v1/municipalities?name=${encodeURIComponent("'; DROP TABLE municipalities; --")}`, headers: coordinator });
     expect(search.statusCode).toBe(200);

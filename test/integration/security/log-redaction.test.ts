@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
 import { createContainer, type Container } from '../../../src/container.js';
-import { createLogger, loggableUrl } from '../../../src/logger.js';
+import { createLogger, loggableUrl, withoutBsns } from '../../../src/logger.js';
 import { startTestApp, type TestApp } from '../../support/harness.js';
 import { familyBody, nextBsn } from '../../support/families.js';
 
@@ -26,8 +26,35 @@ describe('loggableUrl', () => {
     ['/api/v1/audit-events?registrationId=0c2a1e4b-1234-4567-8901-123456789012&before=12', '/api/v1/audit-events?registrationId=0c2a1e4b-1234-4567-8901-123456789012&before=12'],
     ['/api/v1/reports/shelter?period=2026-H2&municipality=GM0363', '/api/v1/reports/shelter?period=2026-H2&municipality=GM0363'],
     ['/api/v1/x?a=%E0%A4%A', '/api/v1/x?a=[redacted]'],
+    ['/api/v1/registrations/1234.56.782/history', '/api/v1/registrations/[redacted]/history'],
+    ['/api/v1/registrations?status=123-456-782', '/api/v1/registrations?status=[redacted]'],
+    ['/api/v1/registrations?q=12%2034%2056%20782', '/api/v1/registrations?q=[redacted]'],
   ])('%s → %s', (url, logged) => {
     expect(loggableUrl(url)).toBe(logged);
+  });
+});
+
+describe('withoutBsns', () => {
+  it.each([
+    ['BSN 123456782 gevonden', 'BSN [redacted] gevonden'],
+    ['bsn=1234.56.782;', 'bsn=[redacted];'],
+    ['123.456.782', '[redacted]'],
+    ['123-456-782 en 12 34 56 782', '[redacted] en [redacted]'],
+    ['"bsn":"1-2-3-4-5-6-7-8-2"', '"bsn":"[redacted]"'],
+  ])('%s → %s', (text, scrubbed) => {
+    expect(withoutBsns(text)).toBe(scrubbed);
+  });
+
+  it.each([
+    '2026-11-30T10:00:00.000Z',
+    '0c2a1e4b-1234-4567-8901-123456789012',
+    '4bf92f3577b34da6a3ce929d0e0e4736',
+    '06-12345678',
+    '127.0.0.1:54321',
+    'GM0363',
+    '1234567890',
+  ])('leaves %s alone', (text) => {
+    expect(withoutBsns(text)).toBe(text);
   });
 });
 
@@ -52,6 +79,12 @@ describe('the log of a busy hour', () => {
     app.post('/api/v1/test-failure', { config: { roles: ['municipality'] } }, async (req) => {
       req.log.debug({ headers: req.headers }, 'request headers');
       throw Object.assign(new Error('downstream call failed'), { body: req.body, household: (req.body as { household?: unknown }).household });
+    });
+    // A handler that puts BSNs, written as people write them, into a message and an error.
+    app.get('/api/v1/test-formatted', { config: { roles: ['municipality'] } }, async (req) => {
+      const q = req.query as { a: string; b: string };
+      req.log.info(`looked up ${q.a} and ${q.b}`);
+      throw new Error(`no family with BSN ${q.a} (${q.b})`);
     });
     await app.ready();
   });
@@ -97,12 +130,22 @@ describe('the log of a busy hour', () => {
     expect((await app.inject({ url: '/api/v1/audit-events', headers: { authorization } })).statusCode).toBe(403);
     const failed = await app.inject({ method: 'POST', url: '/api/v1/test-failure', headers: { authorization }, payload: good });
     expect(failed.statusCode).toBe(500);
+    // BSNs with dots, dashes and spaces, in the URL, a message and an error (finding 15).
+    const [d, e] = [people[1]!.bsn, people[2]!.bsn];
+    const dotted = `${d.slice(0, 4)}.${d.slice(4, 6)}.${d.slice(6)}`;
+    const spaced = `${e.slice(0, 3)} ${e.slice(3, 6)} ${e.slice(6)}`;
+    const dashed = `${d.slice(0, 3)}-${d.slice(3, 6)}-${d.slice(6)}`;
+    secrets.push(dotted, spaced, dashed);
+    const formatted = await app.inject({ url: `/api/v1/test-formatted?a=${encodeURIComponent(dotted)}&b=${encodeURIComponent(spaced)}`, headers: { authorization } });
+    expect(formatted.statusCode).toBe(500);
+    expect((await app.inject({ url: `/api/v1/registrations/${dashed}`, headers: { authorization } })).statusCode).toBe(400);
 
     const log = lines.join('');
     // The log is there and useful: every request with its trace id, the failure with its message.
     expect(log).toContain('"msg":"incoming request"');
     expect(log).toContain(created.headers.traceresponse!.toString().split('-')[1]);
     expect(log).toContain('downstream call failed');
+    expect(log).toContain('no family with BSN [redacted]');
     expect(log).toContain('[redacted]');
     // And nothing personal or secret in it, in any case or spelling.
     const lower = log.toLowerCase();

@@ -12,8 +12,8 @@ import { loadConfig } from '../../../src/config.js';
 import { createContainer, type Container } from '../../../src/container.js';
 import { createLogger } from '../../../src/logger.js';
 import { keyId } from '../../../src/modules/pii/pii-crypto.js';
-import { fixedClock, startTestApp, TEST_PII_KEY, type TestApp } from '../../support/harness.js';
-import { familyBody, nextBsn } from '../../support/families.js';
+import { fixedClock, pgDump as dumpOf, startTestApp, TEST_PII_KEY, type TestApp } from '../../support/harness.js';
+import { asShown, familyBody, nextBsn } from '../../support/families.js';
 import { ROOT } from '../../support/processes.js';
 import { activeAllocation, coordinatorPost, waitForStatus } from '../../support/workflow.js';
 
@@ -30,6 +30,8 @@ const CIPHERTEXT_COLUMNS = [
   'registration_events.reason_ciphertext',
   'registrations.notes_ciphertext',
   'shelter_stays.location_ciphertext',
+  'registration_documents.title_ciphertext',
+  'registration_documents.content_ciphertext',
 ];
 
 let t: TestApp;
@@ -60,11 +62,7 @@ async function registerFamily(i: number, withNotes: boolean) {
   return res.json().id as string;
 }
 
-async function pgDump(): Promise<string> {
-  const url = new URL(t.databaseUrl);
-  const { stdout } = await run('pg_dump', ['--data-only', '-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres', url.pathname.slice(1)], { maxBuffer: 256 * 1024 * 1024 });
-  return stdout;
-}
+const pgDump = () => dumpOf(t.databaseUrl);
 
 async function rotateKeys(env: Record<string, string>, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -130,6 +128,17 @@ beforeAll(async () => {
     payload: { type: 'holiday_park', startDate: '2026-11-02', nightlyCostCents: 8900, location },
   });
   expect(stay.statusCode, stay.body).toBe(201);
+  // A case document: its title and its content are personal data too.
+  const title = `Zelfredzaamheidsonderzoek${tag} Zeldenrust1`;
+  const content = `%PDF-1.7\n% Rapport${tag}: moeder heeft schulden bij de Belastingdienst\n`;
+  secrets.push(title, `Rapport${tag}`, Buffer.from(content).toString('base64').slice(12, 60));
+  const doc = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/registrations/${f1}/documents`,
+    headers: await t.auth('municipality', { municipality: 'GM0363' }),
+    payload: { kind: 'self_reliance_assessment', title, contentType: 'application/pdf', content: Buffer.from(content).toString('base64') },
+  });
+  expect(doc.statusCode, doc.body).toBe(201);
 
   // Family 2: withdrawn with a reason. Family 3: no notes, still waiting.
   const f2 = await registerFamily(2, true);
@@ -306,7 +315,7 @@ describe('scripts/rotate-keys.ts', () => {
     for (const [i, f] of families.entries()) {
       const { detail, history, stays } = views[i]!;
       expect(detail.statusCode, detail.body).toBe(200);
-      expect(detail.json().household).toEqual(f.body.household);
+      expect(detail.json().household).toEqual(asShown(f.body.household));
       expect(detail.json().notes).toBe(f.body.notes ?? null);
       expect(history.statusCode).toBe(200);
       expect(stays.statusCode).toBe(200);
@@ -327,12 +336,12 @@ describe('scripts/rotate-keys.ts', () => {
     const env = { PII_ENCRYPTION_KEY: NEW_KEY, PII_ENCRYPTION_PREVIOUS_KEYS: '', PII_HMAC_KEY: NEW_HMAC_KEY };
     const out = await rotateKeys(env, ['--hmac', '--batch-size', '4', '--json']);
     expect(out.code, out.stderr).toBe(0);
-    expect(JSON.parse(out.stdout).hmac).toEqual({ members: 9, rehashed: 9, claimsMoved: claimsBefore });
+    expect(JSON.parse(out.stdout).hmac).toEqual({ members: 9, rehashed: 9, claimsMoved: claimsBefore, erased: 0 });
     const hashesAfter = (await db.query<{ h: string }>('select bsn_hmac as h from household_members order by id')).rows.map((r) => r.h);
     expect(hashesAfter.filter((h, i) => h === hashesBefore[i])).toEqual([]);
     expect((await db.query<{ n: number }>('select count(*)::int as n from active_bsn_claims c join household_members m on m.bsn_hmac = c.bsn_hmac')).rows[0]!.n).toBe(claimsBefore);
     const again = await rotateKeys(env, ['--hmac', '--json']);
-    expect(JSON.parse(again.stdout).hmac).toEqual({ members: 9, rehashed: 0, claimsMoved: 0 });
+    expect(JSON.parse(again.stdout).hmac).toEqual({ members: 9, rehashed: 0, claimsMoved: 0, erased: 0 });
 
     // An api on the new keys still refuses a second registration of a waiting family's child…
     const rehashed = await appWith(env);

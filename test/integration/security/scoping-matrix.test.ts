@@ -36,7 +36,11 @@ interface Fixture {
   shelterStayId: string;
   /** A webhook subscription of the reporting municipality. */
   subscriptionId: string;
+  documentId: string;
 }
+
+/** A PNG's first bytes, sent as a PDF: refused after the scope check (content_type_mismatch). */
+const MISLABELLED = { kind: 'other', title: 'Matrix', contentType: 'application/pdf', content: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]).toString('base64') };
 
 /**
  * Expected outcome of a cell: a status, a status with the problem code that proves which check
@@ -186,6 +190,44 @@ const MATRIX: Record<string, Operation> = {
       'municipality (out of scope)': 404,
       coordinator: '400:future_date',
     },
+  },
+  correctShelterStay: {
+    byId: true,
+    request: (f, _c, id = f.shelterStayId) => ({ method: 'POST', url: `/api/v1/shelter-stays/${id}/corrections`, payload: { startDate: '2099-01-01' } }),
+    expect: {
+      ...deny(...MUNICIPALITIES, 'coordinator'),
+      'municipality (reporting)': '400:future_date',
+      'municipality (receiving, approved)': 403,
+      'municipality (out of scope)': 404,
+      coordinator: '400:future_date',
+    },
+  },
+  addRegistrationDocument: {
+    byId: true,
+    request: (f, _c, id = f.registrationId) => ({ method: 'POST', url: `/api/v1/registrations/${id}/documents`, payload: MISLABELLED }),
+    expect: {
+      ...deny(...MUNICIPALITIES, 'coordinator'),
+      'municipality (reporting)': '400:content_type_mismatch',
+      'municipality (receiving, approved)': '400:content_type_mismatch',
+      'municipality (out of scope)': 404,
+      coordinator: '400:content_type_mismatch',
+    },
+  },
+  listRegistrationDocuments: {
+    byId: true,
+    request: (f, _c, id = f.registrationId) => ({ url: `/api/v1/registrations/${id}/documents` }),
+    expect: { ...deny(...MUNICIPALITIES, 'coordinator'), 'municipality (reporting)': 200, 'municipality (receiving, approved)': 200, 'municipality (out of scope)': 404, coordinator: 200 },
+  },
+  getRegistrationDocument: {
+    byId: true,
+    request: (f, _c, id = f.registrationId) => ({ url: `/api/v1/registrations/${id}/documents/${f.documentId}` }),
+    expect: { ...deny(...MUNICIPALITIES, 'coordinator'), 'municipality (reporting)': 200, 'municipality (receiving, approved)': 200, 'municipality (out of scope)': 404, coordinator: 200 },
+  },
+  eraseRegistration: {
+    byId: true,
+    // The family's case is still open: refused after the scope check.
+    request: (f, _c, id = f.registrationId) => ({ method: 'POST', url: `/api/v1/registrations/${id}/erasure`, payload: { reason: 'data_subject_request' } }),
+    expect: onlyCoordinator('409:illegal_transition'),
   },
   getShelterReport: {
     // The resource is the reporting municipality's report.
@@ -384,7 +426,14 @@ beforeAll(async () => {
     payload: { url: 'https://8.8.8.8/spreiding-matrix', eventTypes: ['nl.spreiding.registration.housed'] },
   });
   expect(subscription.statusCode, subscription.body).toBe(201);
-  fixture = { registrationId: id, allocationId, shelterStayId: stay.json().id, subscriptionId: subscription.json().id };
+  const added = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/registrations/${id}/documents`,
+    headers: await t.auth('municipality', { municipality: REPORTER }),
+    payload: { kind: 'self_reliance_assessment', title: 'Zelfredzaamheid matrix', contentType: 'application/pdf', content: Buffer.from('%PDF-1.7\n%matrix\n').toString('base64') },
+  });
+  expect(added.statusCode, added.body).toBe(201);
+  fixture = { registrationId: id, allocationId, shelterStayId: stay.json().id, documentId: added.json().id, subscriptionId: subscription.json().id };
 
   const second = await register(t, {}, REPORTER);
   await waitForStatus(t, second.id, 'proposed');

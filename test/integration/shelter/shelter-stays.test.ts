@@ -314,7 +314,10 @@ describe('automatic closing', () => {
     clock.set(NOW);
     expect((await listStays(id)).json().items[0]).toMatchObject({ id: open.id, endDate: '2026-11-28', closedAutomatically: true, nights: 18, costCents: 72_000 });
     expect((await addStay(id, { type: 'hotel', startDate: '2026-11-29', nightlyCostCents: 1 })).json().code).toBe('illegal_transition');
-    expect((await patchStay(open.id, { endDate: '2026-11-29' })).json().errors).toEqual([expect.objectContaining({ code: 'after_shelter_end' })]);
+    // The case is closed: its stays are evidence now, changed only by a correction.
+    expect((await patchStay(open.id, { endDate: '2026-11-27' })).json().code).toBe('shelter_stay_locked');
+    const correction = await t.app.inject({ method: 'POST', url: `/api/v1/shelter-stays/${open.id}/corrections`, headers: await amsterdam(), payload: { endDate: '2026-11-29' } });
+    expect(correction.json().errors).toEqual([expect.objectContaining({ code: 'after_shelter_end' })]);
   });
 });
 

@@ -135,6 +135,17 @@ describe('one family, several subscribers', () => {
     expect(dead).toMatchObject({ status: 'failed', attempts: 3, lastStatusCode: null, lastError: 'unreachable: ECONNREFUSED' });
   });
 
+  it('counts the outcomes for Prometheus (spreiding_webhook_deliveries_total), without ids or codes in the labels', async () => {
+    const text = (await t.container.metrics.render()).body;
+    const value = (outcome: string) => Number(new RegExp(`^spreiding_webhook_deliveries_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    // At least: the reporter's delivery and the flaky one delivered; failing, hanging and dead given up after 2 retries each.
+    expect(value('delivered')).toBeGreaterThanOrEqual(2);
+    expect(value('failed')).toBeGreaterThanOrEqual(3);
+    expect(value('retried')).toBeGreaterThanOrEqual(8);
+    const lines = text.split('\n').filter((l) => l.startsWith('spreiding_webhook_deliveries_total'));
+    expect(lines.join('\n')).not.toMatch(/GM\d{4}|[0-9a-f]{8}-[0-9a-f]{4}/);
+  });
+
   it('sends a municipality only events about families it may see: the proposal not to the one it is proposed to, the approval to it and its housing corporation', async () => {
     subs.receiver = await subscribe('/ok-receiver', { role: 'municipality', municipality: allocation.municipality });
     subs.corporation = await subscribe('/ok-corporation', { role: 'housing_corporation', municipalities: [allocation.municipality] });
