@@ -118,6 +118,10 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   );
   // The review desk's pages and assets under `/`, outside the API prefix.
   const { embedded, uiLocalSignIn, auth } = container.config;
-  await app.register(uiPlugin, { session: { enabled: embedded && uiLocalSignIn, jwtSecret: auth.jwtSecret, issuer: auth.issuer, audience: auth.audience } });
+  // The local sign-in's role choice lists the active municipalities (CBS reference data).
+  const municipalities = async () => (await container.services.municipalities.list({ page: 1, pageSize: 1000 })).items.filter((m) => m.active);
+  await app.register(uiPlugin, {
+    session: { enabled: embedded && uiLocalSignIn, jwtSecret: auth.jwtSecret, issuer: auth.issuer, audience: auth.audience, municipalities },
+  });
   return app;
 }

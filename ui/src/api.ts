@@ -18,6 +18,8 @@ export class ApiProblem extends Error {
     readonly code: string,
     readonly detail: string,
     readonly errors: readonly FieldError[] = [],
+    /** The eligibility criteria a registration failed (problem eligibility_failed). */
+    readonly criteria: readonly string[] = [],
   ) {
     super(`${status} ${code}`);
     this.name = 'ApiProblem';
@@ -43,10 +45,11 @@ async function toProblem(res: Response): Promise<ApiProblem> {
   const type = res.headers.get('content-type') ?? '';
   if (type.includes('json')) {
     try {
-      const body = (await res.json()) as { code?: unknown; detail?: unknown; errors?: unknown };
+      const body = (await res.json()) as { code?: unknown; detail?: unknown; errors?: unknown; criteria?: unknown };
       const code = typeof body.code === 'string' ? body.code : (CODE_BY_STATUS[res.status] ?? 'internal_error');
       const errors = Array.isArray(body.errors) ? (body.errors as FieldError[]).filter((e) => e && typeof e.pointer === 'string') : [];
-      return new ApiProblem(res.status, code, typeof body.detail === 'string' ? body.detail : '', errors);
+      const criteria = Array.isArray(body.criteria) ? (body.criteria as Array<{ criterion?: unknown }>).map((c) => c?.criterion).filter((c): c is string => typeof c === 'string') : [];
+      return new ApiProblem(res.status, code, typeof body.detail === 'string' ? body.detail : '', errors, criteria);
     } catch {
       // A proxy's error page that claims to be JSON: fall through to the status.
     }
@@ -67,6 +70,8 @@ export interface RequestOptions {
   /** Use this token instead of the session's (the sign-in page checks a pasted token). */
   token?: string | null;
   signal?: AbortSignal;
+  /** Another prefix than /api/v1 (the UI module's own /ui/principal). */
+  base?: string;
 }
 
 export async function apiRequest(path: string, opts: RequestOptions = {}): Promise<Response> {
@@ -76,7 +81,7 @@ export async function apiRequest(path: string, opts: RequestOptions = {}): Promi
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(`${API_BASE}${path}`, {
+    res = await fetch(`${opts.base ?? API_BASE}${path}`, {
       method: opts.method ?? 'GET',
       headers,
       ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
@@ -101,6 +106,10 @@ export async function getJson<T>(path: string, opts: RequestOptions = {}): Promi
 
 export async function postJson<T>(path: string, body?: unknown): Promise<T> {
   return (await apiRequest(path, { method: 'POST', ...(body !== undefined ? { body } : {}) })).json() as Promise<T>;
+}
+
+export async function patchJson<T>(path: string, body: unknown): Promise<T> {
+  return (await apiRequest(path, { method: 'PATCH', body })).json() as Promise<T>;
 }
 
 export interface Page<T> {

@@ -117,13 +117,13 @@ const constraintReasonFixed = lookup({
 
 export const selection = lookup({
   quota_rule:
-    'Gekozen volgens de quotummethode: van de toegestane gemeenten die nog onder hun bovenquotum zitten, heeft deze gemeente de vroegste termijn.',
+    'Gekozen volgens de verdeelregel: van de toegestane gemeenten die nog onder hun bovengrens zitten, was deze gemeente het eerst aan de beurt.',
   fallback_no_upper_quota_candidate:
-    'Geen enkele toegestane gemeente zat nog onder haar bovenquotum. Daarom is de gemeente met de vroegste termijn van alle toegestane gemeenten gekozen (terugvalregel).',
+    'Geen enkele toegestane gemeente zat nog onder haar bovengrens. Daarom is van alle toegestane gemeenten de gemeente gekozen die het eerst aan de beurt was (terugvalregel).',
   network_preference:
-    'Gekozen vanwege het netwerk van het gezin: deze gemeente hoort bij het netwerk en haar saldo ligt binnen de toegestane marge van de gemeente die de quotummethode koos.',
+    'Gekozen vanwege het netwerk van het gezin: deze gemeente hoort bij het netwerk en haar saldo ligt binnen de toegestane marge van de gemeente die de verdeelregel koos.',
   preference:
-    'Gekozen vanwege maatwerk (werkregio, aangeboden woonruimte of een zachte behoefte): haar saldo ligt binnen de toegestane marge van de gemeente die de quotummethode koos.',
+    'Gekozen vanwege maatwerk (werkregio, aangeboden woonruimte of een behoefte die de voorkeur krijgt): haar saldo ligt binnen de toegestane marge van de gemeente die de verdeelregel koos.',
   override: 'Handmatig toegewezen door de coördinator.',
   none: 'Er is geen gemeente gekozen: alle gemeenten zijn door beperkingen uitgesloten.',
 });

@@ -52,3 +52,28 @@ export const collator = new Intl.Collator('nl-NL', { sensitivity: 'base', numeri
 export function byName(a: string, b: string): number {
   return collator.compare(nameOf(a), nameOf(b));
 }
+
+/** Case, diacritics, spaces and punctuation do not matter: "s gravenhage" finds 's-Gravenhage. */
+export const searchKey = (t: string) => t.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/**
+ * The names people use for municipalities whose official (CBS) name is another. Searching by
+ * either finds the municipality; the list shows the official name.
+ */
+const ALIASES: ReadonlyArray<readonly [string, string]> = [
+  ['Den Haag', 'GM0518'],
+  ['Den Bosch', 'GM0796'],
+];
+
+export function matchesMunicipality(m: Pick<Municipality, 'code' | 'name'>, query: string): boolean {
+  const q = searchKey(query);
+  if (q === '') return true;
+  if (searchKey(m.name).includes(q) || m.code.toLowerCase().includes(q)) return true;
+  return ALIASES.some(([alias, code]) => code === m.code && searchKey(alias).includes(q));
+}
+
+/** The alias people search by, when there is one ("'s-Gravenhage (Den Haag)"). */
+export function displayName(m: Pick<Municipality, 'code' | 'name'>): string {
+  const alias = ALIASES.find(([a, code]) => code === m.code && !searchKey(m.name).includes(searchKey(a)));
+  return alias ? `${m.name} (${alias[0]})` : m.name;
+}

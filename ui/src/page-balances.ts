@@ -2,8 +2,9 @@
 // searchable), a chart per province with a table alternative, and the two reports as CSV.
 import { ApiProblem, getJson } from './api';
 import { bar, divergingBar } from './bars';
-import { add, alertBox, button, h, heading, paragraph, replaceChildren, scrollRegion, s, uid, type Child } from './dom';
-import { downloadCsv } from './download';
+import { add, alertBox, dataList, h, heading, paragraph, replaceChildren, scrollRegion, s, uid, type Child } from './dom';
+import { session } from './session';
+import { csvDownloads } from './download';
 import { int, num2, periodLabel, periodOf, previousPeriod, share, signed, signedShare, todayInAmsterdam, toNumber } from './format';
 import { selectField, textField } from './forms';
 import { collator, loadMunicipalities, type Municipality } from './municipalities';
@@ -21,6 +22,8 @@ export interface BalanceRow {
   entitlement: number;
   /** Units allocated in this period: proposed and approved (realised ones are approved too). */
   allocated: number;
+  /** Counts of 1 to 4 come as "<5" for some readers (policy_viewer): shown as such, summed as 0. */
+  suppressed: boolean;
   proposed: number | null;
   approved: number | null;
   realised: number | null;
@@ -44,7 +47,8 @@ export function toBalanceRow(raw: Raw, municipalities: Map<string, Municipality>
   const proposed = toNumber(raw.proposed) ?? null;
   const approved = toNumber(raw.approved) ?? null;
   const realised = toNumber(raw.realised) ?? null;
-  const allocated = toNumber(raw.allocated) ?? (proposed !== null || approved !== null ? (proposed ?? 0) + (approved ?? 0) : undefined);
+  const suppressed = [raw.proposed, raw.approved, raw.realised].includes('<5');
+  const allocated = toNumber(raw.allocated) ?? (proposed !== null || approved !== null || suppressed ? (proposed ?? 0) + (approved ?? 0) : undefined);
   if (entitlement === undefined || allocated === undefined || balance === undefined) return null;
   const m = municipalities.get(code);
   return {
@@ -53,6 +57,7 @@ export function toBalanceRow(raw: Raw, municipalities: Map<string, Municipality>
     province: typeof raw.province === 'string' ? raw.province : (m?.province ?? 'Onbekend'),
     entitlement,
     allocated,
+    suppressed,
     proposed,
     approved,
     realised,
@@ -61,9 +66,16 @@ export function toBalanceRow(raw: Raw, municipalities: Map<string, Municipality>
   };
 }
 
-async function loadBalances(period: string): Promise<Raw[]> {
+interface BalancesDoc {
+  items?: Raw[];
+  totals?: Raw;
+  total?: number;
+  pageSize?: number;
+}
+
+async function loadBalances(period: string): Promise<{ items: Raw[]; totals: Raw | undefined }> {
   const path = `/distribution/balances?period=${encodeURIComponent(period)}`;
-  const first = await getJson<{ items?: Raw[]; total?: number; pageSize?: number }>(path);
+  const first = await getJson<BalancesDoc>(path);
   const items = [...(first.items ?? [])];
   // Paged or not: read on while the API says there is more.
   if (typeof first.total === 'number' && typeof first.pageSize === 'number' && first.total > items.length) {
@@ -73,7 +85,7 @@ async function loadBalances(period: string): Promise<Raw[]> {
       items.push(...next.items);
     }
   }
-  return items;
+  return { items, totals: first.totals };
 }
 
 type SortKey = 'name' | 'province' | 'entitlement' | 'allocated' | 'carriedIn' | 'balance';
@@ -268,8 +280,8 @@ function municipalityTable(rows: BalanceRow[], period: string) {
           h(
             'td',
             { class: 'utrecht-table__cell utrecht-table__cell--numeric-data' },
-            figure(int(r.allocated), bar(r.allocated, maxEA, 'count', 80)),
-            r.proposed !== null && r.approved !== null
+            figure(r.suppressed ? 'minder dan 5' : int(r.allocated), bar(r.allocated, maxEA, 'count', 80)),
+            r.proposed !== null && r.approved !== null && !r.suppressed
               ? h('span', { class: 'cell-note' }, `${int(r.proposed)} voorgesteld, ${int(r.approved)} goedgekeurd${r.realised ? `, waarvan ${int(r.realised)} verhuisd` : ''}`)
               : null,
           ),
@@ -309,41 +321,52 @@ function municipalityTable(rows: BalanceRow[], period: string) {
 }
 
 function reportsSection(period: string) {
-  const result = h('div', { class: 'reports__result' });
-  const reports: Array<{ path: string; label: string; file: string }> = [
-    { path: `/reports/shelter?period=${period}`, label: 'Opvangrapport (CSV)', file: `opvang-${period}.csv` },
-    { path: `/reports/distribution?period=${period}`, label: 'Verdelingsrapport (CSV)', file: `verdeling-${period}.csv` },
-  ];
-  const buttons = reports.map((r) =>
-    button(['Download ', r.label], {
-      onclick: async (ev: Event) => {
-        const b = ev.currentTarget as HTMLButtonElement;
-        b.disabled = true;
-        replaceChildren(result, alertBox('info', [paragraph(`${r.label} wordt opgehaald…`)], { live: 'polite' }));
-        try {
-          const name = await downloadCsv(r.path, r.file);
-          replaceChildren(result, alertBox('ok', [paragraph(`${r.label} is gedownload als ${name}.`)], { live: 'polite' }));
-        } catch (err) {
-          const d = describeProblem(err, { messages: { not_found: 'Dit rapport is (nog) niet beschikbaar voor deze periode.' } });
-          replaceChildren(result, alertBox('error', [paragraph(`${r.label}: ${d.message}`)], { live: 'assertive' }));
-        } finally {
-          b.disabled = false;
-        }
-      },
-    }),
-  );
   return h(
     'section',
     { class: 'card', 'aria-labelledby': 'rapporten-kop' },
     heading(2, 'Rapporten', { id: 'rapporten-kop' }),
-    paragraph(`Download de rapporten over ${periodLabel(period)} als CSV, om te openen in een rekenblad.`),
-    h('div', { class: 'utrecht-button-group' }, ...buttons),
-    result,
+    paragraph(`Download de rapporten over ${periodLabel(period)}, om te openen in een rekenblad.`),
+    csvDownloads(
+      [
+        // The shelter report holds per-family costs: not for policy readers (the API refuses them too).
+        session.role === 'policy_viewer' ? null : { path: `/reports/shelter?period=${period}`, label: 'Opvangrapport', file: `opvang-${period}.csv` },
+        { path: `/reports/distribution?period=${period}`, label: 'Verdelingsrapport', file: `verdeling-${period}.csv` },
+      ].filter((r) => r !== null),
+      { notFound: 'Dit rapport is (nog) niet beschikbaar voor deze periode.' },
+    ),
   );
 }
 
+function balanceWords(b: number): string {
+  return b > 0 ? 'achterstand: uw gemeente kan nog gezinnen verwachten' : b < 0 ? 'voorsprong: uw gemeente heeft meer gezinnen ontvangen dan haar aandeel' : 'in balans';
+}
+
+/** A municipality reads its own row and the national totals: its balance and its share. */
+function ownBalance(row: BalanceRow | undefined, totals: BalanceRow | null, period: string) {
+  if (!row) return alertBox('info', [paragraph(`Er is geen saldo voor uw gemeente in ${periodLabel(period)}.`)]);
+  const shareOf = totals && totals.entitlement > 0 ? row.entitlement / totals.entitlement : null;
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'eigen-kop' },
+    heading(2, `${row.name} in ${periodLabel(period)}`, { id: 'eigen-kop' }),
+    dataList([
+      ['Aanspraak', `${share(row.entitlement)} gezinnen: wat uw gemeente volgens de verdeelsleutel had moeten ontvangen`],
+      ['Toegewezen', row.suppressed ? 'minder dan 5 gezinnen' : `${int(row.allocated)} ${row.allocated === 1 ? 'gezin' : 'gezinnen'}${row.proposed !== null && row.approved !== null ? ` (${int(row.proposed)} voorgesteld, ${int(row.approved)} goedgekeurd)` : ''}`],
+      ['Meegenomen uit de vorige periode', row.carriedIn === null ? '—' : signedShare(row.carriedIn)],
+      ['Saldo', `${signedShare(row.balance)} (${balanceWords(row.balance)})`],
+      ['Aandeel', shareOf === null ? 'nog niet bekend: er zijn in deze periode nog geen gezinnen verdeeld' : `${percent(shareOf)} van alle gezinnen die in deze periode zijn verdeeld`],
+    ]),
+    totals
+      ? paragraph(`Landelijk in deze periode: aanspraak ${share(totals.entitlement)}, toegewezen ${totals.suppressed ? 'minder dan 5' : int(totals.allocated)} gezinnen.`)
+      : null,
+  );
+}
+
+const percent = (x: number) => new Intl.NumberFormat('nl-NL', { style: 'percent', maximumFractionDigits: 2 }).format(x);
+
 export async function renderBalances(ctx: PageContext): Promise<void> {
-  ctx.setTitle('Verdeling');
+  const title = session.role === 'municipality' ? 'Ons saldo' : 'Verdeling';
+  ctx.setTitle(title);
   const current = periodOf(todayInAmsterdam());
   const periods = [current];
   for (let i = 0; i < PERIODS_BACK; i++) periods.push(previousPeriod(periods[periods.length - 1]!));
@@ -368,19 +391,26 @@ export async function renderBalances(ctx: PageContext): Promise<void> {
     ev.preventDefault();
     navigate(`/verdeling?${new URLSearchParams({ periode: picker.input.value }).toString()}`);
   });
-  add(ctx.view, 
-    heading(1, 'Verdeling'),
+  add(
+    ctx.view,
+    heading(1, title),
     takeFlash(),
-    paragraph('Per gemeente de aanspraak volgens de verdeelsleutel, het aantal toegewezen gezinnen en het saldo. Een achterstand of voorsprong schuift door naar volgende perioden.'),
+    paragraph(
+      session.role === 'municipality'
+        ? 'Hoeveel gezinnen uw gemeente volgens de verdeelsleutel had moeten ontvangen, hoeveel zij er kreeg, en het saldo. Een achterstand of voorsprong schuift door naar volgende perioden.'
+        : 'Per gemeente de aanspraak volgens de verdeelsleutel, het aantal toegewezen gezinnen en het saldo. Een achterstand of voorsprong schuift door naar volgende perioden.',
+    ),
     form,
-    reportsSection(period),
     body,
+    reportsSection(period),
   );
 
   let rows: BalanceRow[];
+  let totals: BalanceRow | null = null;
   try {
     const [raw, municipalities] = await Promise.all([loadBalances(period), loadMunicipalities()]);
-    rows = raw.map((r) => toBalanceRow(r, municipalities)).filter((r): r is BalanceRow => r !== null);
+    rows = raw.items.map((r) => toBalanceRow(r, municipalities)).filter((r): r is BalanceRow => r !== null);
+    totals = raw.totals ? toBalanceRow({ ...raw.totals, municipality: 'NL', name: 'Nederland', province: '' }, municipalities) : null;
   } catch (err) {
     const unavailable = err instanceof ApiProblem && err.status === 404;
     replaceChildren(
@@ -393,6 +423,11 @@ export async function renderBalances(ctx: PageContext): Promise<void> {
     return;
   }
   body.removeAttribute('aria-busy');
-  const content: Child[] = rows.length === 0 ? [alertBox('info', [paragraph(`Er zijn geen saldi voor ${periodLabel(period)}.`)])] : [provinceChart(sumByProvince(rows), period), municipalityTable(rows, period)];
+  const own = session.role === 'municipality' ? session.municipality : null;
+  const content: Child[] = own
+    ? [ownBalance(rows.find((r) => r.code === own), totals, period)]
+    : rows.length === 0
+      ? [alertBox('info', [paragraph(`Er zijn geen saldi voor ${periodLabel(period)}.`)])]
+      : [provinceChart(sumByProvince(rows), period), municipalityTable(rows, period)];
   replaceChildren(body, ...content);
 }

@@ -9,14 +9,14 @@ import { date, days, int, listNl, num, num2, periodLabel, plural, share, signedS
 import { selectField, textArea, textField } from './forms';
 import { allocationStatus, constraintReason, needMode, registrationStatus, selection } from './labels';
 import { byName, collator, loadMunicipalities, nameOf, type Municipality } from './municipalities';
+import { DECISION_FIELDS, overrideForm } from './override';
 import { problemSummary, type ProblemContext } from './problems';
+import { applyFieldErrors, readReason, reasonField, REASON_MIN } from './reason';
 import { navigate, takeFlash, type PageContext } from './router';
 import type { Allocation, Candidate, Explanation } from './types';
 
 /** Long lists of excluded municipalities fold away beyond this many names. */
 const LIST_FOLD = 12;
-/** Rows the override picker shows at once; the search narrows the rest. */
-const PICKER_ROWS = 8;
 
 function balanceWords(b: number): string {
   if (b > 0) return 'achterstand';
@@ -107,7 +107,7 @@ function candidatesFigure(e: Explanation) {
   // One scale for E and A so their bars compare; A before this family, as the balance uses it.
   const maxEA = Math.max(...all.flatMap((c) => [c.entitlementDisplay, c.allocatedBefore]), 0);
   const maxAbsBalance = Math.max(...all.map((c) => Math.abs(c.balanceDisplay)), 0);
-  const head = ['Gemeente', 'Aanspraak (E)', 'Toegewezen (A)', 'Saldo (E − A)', 'Termijn', 'Onder boven\u00adquotum', 'Net\u00adwerk'];
+  const head = ['Gemeente', 'Aanspraak (E)', 'Toegewezen (A)', 'Saldo (E − A)', 'Voorrang', 'Onder boven\u00adgrens', 'Net\u00adwerk'];
   const captionId = uid('kandidaten');
   return h(
     'figure',
@@ -132,7 +132,8 @@ function candidatesFigure(e: Explanation) {
       { class: 'utrecht-paragraph candidates__legend', id: `${captionId}-uitleg` },
       'Aanspraak (E): hoeveel gezinnen de gemeente volgens de verdeelsleutel had moeten krijgen, dit gezin meegeteld. ',
       'Toegewezen (A): hoeveel zij er heeft gekregen. Saldo: E − A vóór deze toewijzing; positief is een achterstand, negatief een voorsprong. ',
-      'Termijn: het aantal toewijzingen totdat de gemeente een volle eenheid achter zou lopen; de laagste termijn gaat voor. ',
+      'Voorrang: na hoeveel toewijzingen de gemeente een heel gezin achter zou lopen; het laagste getal gaat voor. ',
+      'Onder bovengrens: de gemeente heeft nog niet meer gezinnen gekregen dan haar aanspraak naar boven afgerond. ',
       'De balken herhalen de getallen erboven.',
     ),
   );
@@ -191,7 +192,7 @@ function networkSection(a: Allocation) {
     body.push(
       paragraph(
         own.length === 0
-          ? 'Het gezin heeft geen gemeenten opgegeven waar het een netwerk heeft; de quotummethode is gevolgd.'
+          ? 'Het gezin heeft geen gemeenten opgegeven waar het een netwerk heeft; de verdeelregel is gevolgd.'
           : `Het gezin heeft een netwerk in ${networkText(own)}. Bij deze toewijzing speelde de netwerkvoorkeur geen rol.`,
       ),
     );
@@ -203,16 +204,16 @@ function networkSection(a: Allocation) {
       body.push(
         paragraph(
           `De netwerkvoorkeur is gebruikt. ${nameOf(chosen)} hoort bij het netwerk en haar saldo ligt binnen ${tolerance} van dat van ${nameOf(n.ruleChoice)}, `,
-          `de keuze van de quotummethode. Daarom is ${nameOf(chosen)} gekozen in plaats van ${nameOf(n.ruleChoice)}.`,
+          `de keuze van de verdeelregel. Daarom is ${nameOf(chosen)} gekozen in plaats van ${nameOf(n.ruleChoice)}.`,
         ),
       );
     } else if (n.codes.includes(n.ruleChoice)) {
-      body.push(paragraph(`De keuze van de quotummethode, ${nameOf(n.ruleChoice)}, hoort zelf bij het netwerk van het gezin.`));
+      body.push(paragraph(`De keuze van de verdeelregel, ${nameOf(n.ruleChoice)}, hoort zelf bij het netwerk van het gezin.`));
     } else {
       body.push(
         paragraph(
-          `Geen toegestane netwerkgemeente had een saldo binnen ${tolerance} van ${nameOf(n.ruleChoice)}, de keuze van de quotummethode. `,
-          'Daarom is de quotummethode gevolgd (terugval van de netwerkvoorkeur).',
+          `Geen toegestane netwerkgemeente had een saldo binnen ${tolerance} van ${nameOf(n.ruleChoice)}, de keuze van de verdeelregel. `,
+          'Daarom is de verdeelregel gevolgd (terugval van de netwerkvoorkeur).',
         ),
       );
     }
@@ -231,13 +232,13 @@ function explanationSection(a: Allocation) {
     heading(2, 'Waarom deze gemeente?', { id: 'waarom-kop' }),
     e.summaryNl ? h('p', { class: 'utrecht-paragraph utrecht-paragraph--lead proposal__summary' }, e.summaryNl) : null,
     e.selection === 'fallback_no_upper_quota_candidate' ? alertBox('warning', [paragraph(selection(e.selection))]) : paragraph(selection(e.selection)),
-    e.override ? paragraph(`Toegewezen door ${e.override.by}${e.override.replaced ? `; dit vervangt het voorstel voor ${nameOf(e.override.replaced)}` : ''}.`) : null,
+    e.override ? paragraph(`Toegewezen door de coördinator${e.override.replaced ? `; dit vervangt het voorstel voor ${nameOf(e.override.replaced)}` : ''}.`) : null,
     dataList(
       [
         ['Verdeelsleutel', `versie ${e.keyVersion}`],
         ['Periode', periodLabel(a.period)],
         ['Eenheden', plural(e.units, 'eenheid', 'eenheden')],
-        ['Regel', 'quotummethode (Balinski en Young)'],
+        ['Regel', 'quotummethode (Balinski en Young): elke gemeente blijft binnen één gezin van haar aanspraak'],
       ],
       { class: 'proposal__facts' },
     ),
@@ -248,7 +249,7 @@ function explanationSection(a: Allocation) {
       ? h(
           'details',
           { class: 'fold proposal__notes' },
-          h('summary', null, 'Technische toelichting van de verdeelmotor (in het Engels)'),
+          h('summary', null, 'Uitgebreide toelichting van de berekening (in het Engels)'),
           h('ul', { class: 'utrecht-unordered-list', lang: 'en' }, notes.map((t) => h('li', null, t))),
         )
       : null,
@@ -277,7 +278,6 @@ function busy(deps: DecisionDeps, on: boolean) {
   deps.panel.querySelectorAll('button').forEach((b) => (b.disabled = on));
 }
 
-const FIELD_LABELS: Record<string, string> = { '/reason': 'Reden', '/municipality': 'Gemeente' };
 
 async function approve(deps: DecisionDeps) {
   const { a } = deps;
@@ -301,25 +301,16 @@ async function approve(deps: DecisionDeps) {
   }
 }
 
-function reasonField(description: string) {
-  const reason = textArea({
-    label: 'Reden',
-    description,
-    attrs: { rows: 3, maxlength: 2000, 'aria-required': 'true' },
-  });
-  return reason;
-}
-
 function startReject(deps: DecisionDeps) {
   const { a } = deps;
   const to = nameOf(a.municipality);
   replaceChildren(deps.result);
-  const reason = reasonField(`Verplicht. Waarom gaat het gezin niet naar ${to}? De reden komt in de geschiedenis van de registratie.`);
+  const reason = reasonField(`Verplicht, minstens ${REASON_MIN} tekens. Waarom gaat het gezin niet naar ${to}? De reden komt in de geschiedenis van de registratie.`);
   const form = h(
     'form',
     { class: 'utrecht-form decision__form', novalidate: true, 'aria-labelledby': 'afwijzen-kop' },
     heading(3, `Voorstel voor ${to} afwijzen`, { id: 'afwijzen-kop' }),
-    paragraph(`Na het afwijzen doet de verdeelmotor vanzelf een nieuw voorstel, waarin ${to} niet meer meedoet.`),
+    paragraph(`Na het afwijzen volgt vanzelf een nieuw voorstel, waarin ${to} niet meer meedoet.`),
     reason.field,
     h(
       'div',
@@ -330,13 +321,8 @@ function startReject(deps: DecisionDeps) {
   );
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const text = reason.input.value.trim();
-    if (text === '') {
-      reason.setError('Vul een reden in.');
-      reason.input.focus();
-      return;
-    }
-    reason.setError(null);
+    const text = readReason(reason);
+    if (text === null) return;
     const ok = await confirmDialog({
       title: 'Voorstel afwijzen?',
       body: [paragraph(`Het voorstel om het gezin naar ${to} te laten gaan wordt afgewezen met deze reden:`), h('blockquote', { class: 'utrecht-blockquote quote' }, text)],
@@ -353,7 +339,7 @@ function startReject(deps: DecisionDeps) {
       });
     } catch (err) {
       applyFieldErrors(err, { '/reason': reason });
-      showProblem(deps, err, { title: 'Afwijzen is niet gelukt', fields: FIELD_LABELS, fieldIds: { '/reason': reason.input.id } });
+      showProblem(deps, err, { title: 'Afwijzen is niet gelukt', fields: DECISION_FIELDS, fieldIds: { '/reason': reason.input.id } });
       busy(deps, false);
     }
   });
@@ -361,111 +347,21 @@ function startReject(deps: DecisionDeps) {
   reason.input.focus();
 }
 
-function applyFieldErrors(err: unknown, fields: Record<string, { setError(t: string | null): void }>) {
-  if (!(err instanceof ApiProblem)) return;
-  for (const [pointer, field] of Object.entries(fields)) {
-    const e = err.errors.find((x) => x.pointer === pointer);
-    field.setError(e ? (e.code === 'minLength' ? 'Deze reden is te kort.' : e.code === 'maxLength' ? 'Deze reden is te lang.' : 'Deze waarde is niet geldig.') : null);
-  }
-}
-
-/** Diacritics and case do not matter when searching for a municipality ("sudwest" finds Súdwest). */
-const fold = (t: string) => t.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
-
 function startOverride(deps: DecisionDeps) {
   const { a } = deps;
   replaceChildren(deps.result);
-  const candidates = [...deps.municipalities.values()].filter((m) => m.active).sort((x, y) => collator.compare(x.name, y.name));
-  const search = textField({
-    label: 'Zoek een gemeente',
-    description: 'Typ een deel van de naam; de lijst hieronder wordt korter.',
-    attrs: { autocomplete: 'off', spellcheck: 'false', class: 'utrecht-textbox utrecht-textbox--html-input' },
-  });
-  const picker = selectField({ label: 'Gemeente', options: [], attrs: { size: PICKER_ROWS, 'aria-required': 'true', class: 'utrecht-select utrecht-select--html-select picker' } });
-  const found = h('p', { class: 'utrecht-paragraph picker__count', role: 'status' });
-  const fill = () => {
-    const q = fold(search.input.value.trim());
-    const keep = picker.input.value;
-    const shown = candidates.filter((m) => q === '' || fold(m.name).includes(q) || m.code.toLowerCase().includes(q));
-    replaceChildren(
-      picker.input,
-      shown.map((m) =>
-        h(
-          'option',
-          { value: m.code, selected: m.code === keep },
-          `${m.name} (${m.province})${m.suspended ? ' — opgeschort' : ''}${m.code === a.municipality ? ' — huidig voorstel' : ''}`,
-        ),
-      ),
-    );
-    found.textContent = shown.length === 0 ? 'Geen gemeente gevonden.' : `${plural(shown.length, 'gemeente', 'gemeenten')} gevonden.`;
-  };
-  search.input.addEventListener('input', fill);
-  // Enter in the search field picks the first match instead of submitting a half-filled form.
-  search.input.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Enter') {
-      ev.preventDefault();
-      if (picker.input.options.length > 0) {
-        picker.input.selectedIndex = 0;
-        picker.input.focus();
-      }
-    }
-  });
-  fill();
-
-  const reason = reasonField('Verplicht. Waarom gaat het gezin naar deze gemeente in plaats van naar het voorstel? De reden komt in de geschiedenis.');
-  const form = h(
-    'form',
-    { class: 'utrecht-form decision__form', novalidate: true, 'aria-labelledby': 'toewijzen-kop' },
-    heading(3, 'Aan een andere gemeente toewijzen', { id: 'toewijzen-kop' }),
-    paragraph(`In plaats van ${nameOf(a.municipality)} kiest u zelf de gemeente. Deze toewijzing geldt meteen als goedgekeurd.`),
-    search.field,
-    picker.field,
-    found,
-    reason.field,
-    h(
-      'div',
-      { class: 'utrecht-button-group' },
-      h('button', { type: 'submit', class: 'utrecht-button utrecht-button--primary-action' }, 'Verder naar bevestigen'),
-      button('Annuleren', { onclick: () => replaceChildren(deps.panel) }),
-    ),
-  );
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const code = picker.input.value;
-    const text = reason.input.value.trim();
-    picker.setError(code ? null : 'Kies een gemeente uit de lijst.');
-    reason.setError(text ? null : 'Vul een reden in.');
-    if (!code) return picker.input.focus();
-    if (!text) return reason.input.focus();
-    const to = nameOf(code);
-    const ok = await confirmDialog({
-      title: `Gezin toewijzen aan ${to}?`,
-      body: [
-        paragraph(`Het gezin uit ${nameOf(a.family.reportingMunicipality)} gaat naar ${to} in plaats van naar ${nameOf(a.municipality)}. De toewijzing geldt als goedgekeurd.`),
-        paragraph('Reden:'),
-        h('blockquote', { class: 'utrecht-blockquote quote' }, text),
-      ],
-      confirmText: `Ja, toewijzen aan ${to}`,
-      cancelText: 'Terug',
-    });
-    if (!ok) return;
-    busy(deps, true);
-    try {
-      const created = await postJson<Allocation>(`/registrations/${a.registrationId}/allocations`, { municipality: code, reason: text });
-      navigate(`/voorstellen/${created.id}`, { flash: { kind: 'ok', text: `Het gezin is toegewezen aan ${to}. Deze toewijzing geldt als goedgekeurd.` } });
-    } catch (err) {
-      applyFieldErrors(err, { '/reason': reason, '/municipality': picker });
-      showProblem(deps, err, {
-        title: 'Toewijzen is niet gelukt',
-        fields: FIELD_LABELS,
-        fieldIds: { '/reason': reason.input.id, '/municipality': picker.input.id },
-        messages: { conflict: `${to} is uitgesloten voor dit gezin (bijvoorbeeld om veiligheidsredenen) en kan het niet ontvangen. Kies een andere gemeente.` },
-      });
-      busy(deps, false);
-    }
+  const { form, focus } = overrideForm({
+    registrationId: a.registrationId,
+    reportingMunicipality: a.family.reportingMunicipality,
+    current: a.municipality,
+    municipalities: deps.municipalities,
+    onCancel: () => replaceChildren(deps.panel),
+    busy: (on) => busy(deps, on),
+    showProblem: (err, ctx) => showProblem(deps, err, ctx),
+    onDone: (created, to) => navigate(`/voorstellen/${created.id}`, { flash: { kind: 'ok', text: `Het gezin is toegewezen aan ${to}. Deze toewijzing geldt als goedgekeurd.` } }),
   });
   replaceChildren(deps.panel, form);
-  search.input.focus();
+  focus();
 }
 
 function decisionSection(a: Allocation, municipalities: Map<string, Municipality>) {

@@ -5,8 +5,9 @@ import { add, alertBox, button, h, heading, paragraph, replaceChildren, scrollRe
 import { agesText, householdText, needsText, networkText } from './family';
 import { date, days, int } from './format';
 import { selectField, textField } from './forms';
-import { NEED_FLAGS, signalLevel } from './labels';
+import { NEED_FLAGS } from './labels';
 import { byName, loadMunicipalities, nameOf } from './municipalities';
+import { signalBadge } from './page-registrations';
 import { problemSummary } from './problems';
 import { replaceQuery, takeFlash, type PageContext } from './router';
 import type { Allocation, Signal } from './types';
@@ -43,12 +44,6 @@ function matches(a: Allocation, f: Filters): boolean {
 
 const isActive = (f: Filters) => Boolean(f.reporting || f.proposed || f.minDays !== null || f.need);
 
-/** The review deadline of a proposal that passed (issue 13): escalated, or only overdue. */
-function overdueBadge(level: Signal['level'] | undefined) {
-  if (!level) return null;
-  return [' ', h('span', { class: `utrecht-status-badge utrecht-status-badge--${level === 'escalation' ? 'danger' : 'warning'} status-badge` }, signalLevel(level))];
-}
-
 function row(a: Allocation, overdue: Map<string, Signal['level']>) {
   const f = a.family;
   const from = nameOf(f.reportingMunicipality);
@@ -58,7 +53,7 @@ function row(a: Allocation, overdue: Map<string, Signal['level']>) {
   return h(
     'tr',
     { class: 'utrecht-table__row' },
-    numeric(h('span', { class: 'nowrap' }, days(f.daysWaiting)), overdueBadge(overdue.get(a.id))),
+    numeric(h('span', { class: 'nowrap' }, days(f.daysWaiting)), overdue.has(a.id) ? [' ', signalBadge(overdue.get(a.id))] : null),
     cell(h('time', { datetime: f.reportedOn, class: 'nowrap' }, date(f.reportedOn))),
     cell(from),
     cell(householdText(f)),
@@ -84,7 +79,7 @@ export async function renderQueue(ctx: PageContext): Promise<void> {
   add(ctx.view, 
     heading(1, 'Voorstellen'),
     takeFlash(),
-    paragraph('Voorstellen die wachten op uw beoordeling, de oudste eerst. Open een voorstel om de onderbouwing te lezen en te beslissen.'),
+    paragraph('Voorstellen die wachten op uw beoordeling, het eerst gemelde gezin eerst. Open een voorstel om de onderbouwing te lezen en te beslissen.'),
     body,
   );
 
@@ -99,6 +94,9 @@ export async function renderQueue(ctx: PageContext): Promise<void> {
       loadMunicipalities(),
     ]);
     ({ items, total } = page);
+    // By when the family was registered, as the page says; the API lists by when it was last
+    // proposed, which puts a family that was rejected once behind newer ones.
+    items.sort((x, y) => x.family.reportedOn.localeCompare(y.family.reportedOn) || x.createdAt.localeCompare(y.createdAt));
     for (const sig of signals.items) {
       if (sig.allocationId && overdue.get(sig.allocationId) !== 'escalation') overdue.set(sig.allocationId, sig.level);
     }
@@ -142,7 +140,7 @@ export async function renderQueue(ctx: PageContext): Promise<void> {
   const table = h(
     'table',
     { class: 'utrecht-table utrecht-table--html-table queue__table' },
-    h('caption', { class: 'utrecht-table__caption sr-only' }, 'Voorstellen die wachten op beoordeling, oudste eerst'),
+    h('caption', { class: 'utrecht-table__caption sr-only' }, 'Voorstellen die wachten op beoordeling, het eerst gemelde gezin eerst'),
     h(
       'thead',
       { class: 'utrecht-table__header' },

@@ -1,14 +1,20 @@
 // A registration: where it stands, what happened to it (the history, with actor and reason),
 // the emergency shelter with nights and costs, and the outcome.
 import { getJson } from './api';
+import { confirmDialog } from './confirm';
+import { button } from './dom';
+import { changeOffer, dwellingText, loadOffers, offersTable, type HousingOffer } from './offers';
+import { actionsSection } from './registration-actions';
+import { session } from './session';
+import { endStayForm, newStayForm } from './shelter';
 import { add, alertBox, dataList, h, heading, link, paragraph, replaceChildren, scrollRegion, srOnly, type Child } from './dom';
 import { householdText, networkText, statusBadge } from './family';
 import { date, euros, int, lastDayOf, listNl, plural, timestamp, todayInAmsterdam } from './format';
 import { historyAction, needsList, outcome, registrationStatus, role, shelterType, signalLevel, signalStage, subgroup } from './labels';
-import { loadMunicipalities, nameOf } from './municipalities';
+import { loadMunicipalities, nameOf, type Municipality } from './municipalities';
 import { breadcrumb } from './page-proposal';
 import { describeProblem, problemSummary } from './problems';
-import { takeFlash, type PageContext } from './router';
+import { navigate, takeFlash, type PageContext } from './router';
 import type { HistoryEntry, Person, Registration, RegistrationSignals, ShelterStayPage } from './types';
 
 /** Whole years between a birth date and today (both YYYY-MM-DD). */
@@ -18,10 +24,11 @@ function age(birthDate: string, today: string): number {
   return ty - by - (tm < bm || (tm === bm && td < bd) ? 1 : 0);
 }
 
+/** Who acted, by role and organisation: never the token's subject, which is a technical id. */
 function actorText(actor: HistoryEntry['actor']): string {
-  if (actor.role === 'system') return 'systeem (verdeelmotor)';
+  if (actor.role === 'system') return 'het systeem (automatisch)';
   if (actor.role === 'municipality') return `gemeente ${nameOf(actor.municipality)}`;
-  return `${role(actor.role)} (${actor.sub})`;
+  return `de ${role(actor.role)}`;
 }
 
 function timeline(items: HistoryEntry[]) {
@@ -44,7 +51,7 @@ function timeline(items: HistoryEntry[]) {
           '.',
         ),
         e.reason ? h('p', { class: 'timeline__detail' }, 'Reden: ', h('q', null, e.reason)) : null,
-        e.allocationId ? h('p', { class: 'timeline__detail' }, link(`/voorstellen/${e.allocationId}`, ['Voorstel bekijken', srOnly(` (${historyAction(e.action).toLowerCase()}, ${timestamp(e.at)})`)])) : null,
+        e.allocationId && session.role === 'coordinator' ? h('p', { class: 'timeline__detail' }, link(`/voorstellen/${e.allocationId}`, ['Voorstel bekijken', srOnly(` (${historyAction(e.action).toLowerCase()}, ${timestamp(e.at)})`)])) : null,
       ),
     ),
   );
@@ -100,6 +107,77 @@ function shelterTable(page: ShelterStayPage) {
   );
 }
 
+/** The reporting municipality records a new stay and ends a running one, while the family is sheltered. */
+function shelterControls(reg: Registration, page: ShelterStayPage | null) {
+  if (session.role !== 'municipality' || session.municipality !== reg.reportingMunicipality) return null;
+  if (['transferred', 'housed', 'closed'].includes(reg.status)) return null;
+  const panel = h('div', { class: 'decision__panel' });
+  const close = () => replaceChildren(panel);
+  const open = (page?.items ?? []).filter((s) => s.endDate === null);
+  const buttons = [
+    button('Verblijf vastleggen', {
+      onclick: () => {
+        const { form, focus } = newStayForm(reg.id, reg.reportedOn, close);
+        replaceChildren(panel, form);
+        focus();
+      },
+    }),
+    ...open.map((stay) =>
+      button(`Verblijf vanaf ${date(stay.startDate)} beëindigen`, {
+        onclick: () => {
+          const { form, focus } = endStayForm(stay, reg.id, close);
+          replaceChildren(panel, form);
+          focus();
+        },
+      }),
+    ),
+  ];
+  return [h('div', { class: 'utrecht-button-group decision__buttons' }, buttons), panel];
+}
+
+/** Housing offered by corporations for this family; the receiving municipality decides on them. */
+async function offersSection(reg: Registration) {
+  const sees = session.role === 'coordinator' || (session.role === 'municipality' && session.municipality === reg.receivingMunicipality);
+  if (!sees || !['approved', 'accepted', 'transferred', 'housed'].includes(reg.status)) return null;
+  const result = h('div');
+  const section = h('section', { class: 'card', 'aria-labelledby': 'aanbod-kop' }, heading(2, 'Woningaanbod', { id: 'aanbod-kop' }), result);
+  let offers: HousingOffer[];
+  try {
+    offers = await loadOffers(reg.id);
+  } catch (err) {
+    add(section, alertBox('warning', [paragraph('Het woningaanbod kon niet worden geladen. ', describeProblem(err).message)]));
+    return section;
+  }
+  if (offers.length === 0) {
+    add(section, paragraph('Er is nog geen woning aangeboden voor dit gezin.'));
+    return section;
+  }
+  const decide = (status: 'accepted' | 'declined') => async (o: HousingOffer) => {
+    const ok = await confirmDialog({
+      title: status === 'accepted' ? 'Aanbod accepteren?' : 'Aanbod afwijzen?',
+      body: [paragraph(`Woning in ${nameOf(o.municipality)} met ${dwellingText(o)}, aangeboden op ${date(o.offeredOn)}.`)],
+      confirmText: status === 'accepted' ? 'Ja, accepteren' : 'Ja, afwijzen',
+      destructive: status === 'declined',
+    });
+    if (!ok) return;
+    if (await changeOffer(o, { status }, result, status === 'accepted' ? 'Accepteren is niet gelukt' : 'Afwijzen is niet gelukt')) {
+      navigate(`/registraties/${reg.id}`, { replace: true, flash: { kind: 'ok', text: status === 'accepted' ? 'Het woningaanbod is geaccepteerd.' : 'Het woningaanbod is afgewezen.' } });
+    }
+  };
+  const offered = (o: HousingOffer) => o.status === 'offered';
+  add(
+    section,
+    offersTable(offers, {
+      caption: 'Woningaanbod voor dit gezin',
+      actions: [
+        { text: (o) => `Accepteren: aanbod van ${date(o.offeredOn)}`, applies: offered, run: decide('accepted') },
+        { text: (o) => `Afwijzen: aanbod van ${date(o.offeredOn)}`, applies: offered, run: decide('declined') },
+      ],
+    }).element,
+  );
+  return section;
+}
+
 /** The current deadline and the signals the registration raised (issue 13). */
 function deadlines(s: RegistrationSignals) {
   const open = s.items.filter((i) => i.resolvedAt === null);
@@ -133,8 +211,9 @@ export async function renderRegistration(ctx: PageContext): Promise<void> {
 
   let reg: Registration;
   let history: { items: HistoryEntry[] };
+  let municipalities: Map<string, Municipality>;
   try {
-    [reg, history] = await Promise.all([
+    [reg, history, municipalities] = await Promise.all([
       getJson<Registration>(`/registrations/${id}`),
       getJson<{ items: HistoryEntry[] }>(`/registrations/${id}/history`),
       loadMunicipalities(),
@@ -153,6 +232,7 @@ export async function renderRegistration(ctx: PageContext): Promise<void> {
     (value) => ({ value, error: null as unknown }),
     (error: unknown) => ({ value: null, error }),
   );
+  const offers = await offersSection(reg);
   body.removeAttribute('aria-busy');
 
   const from = nameOf(reg.reportingMunicipality);
@@ -171,9 +251,10 @@ export async function renderRegistration(ctx: PageContext): Promise<void> {
     reg.personalData === 'erased'
       ? alertBox('info', [paragraph(`De persoonsgegevens van dit gezin zijn gewist op ${reg.pseudonymisedAt?.slice(0, 10) ?? 'een eerdere datum'}: namen, BSN's, geboortedata, notities en redenen. De registratie, de data en de telling blijven.`)])
       : null,
-    reg.activeAllocationId && reg.status === 'proposed'
+    reg.activeAllocationId && reg.status === 'proposed' && session.role === 'coordinator'
       ? alertBox('info', [paragraph('Er ligt een voorstel klaar voor beoordeling. ', link(`/voorstellen/${reg.activeAllocationId}`, 'Naar het voorstel'), '.')])
       : null,
+    actionsSection(reg, municipalities),
     h(
       'div',
       { class: 'two-columns' },
@@ -243,6 +324,8 @@ export async function renderRegistration(ctx: PageContext): Promise<void> {
       stays.page
         ? shelterTable(stays.page)
         : alertBox('warning', [paragraph('De gegevens over noodopvang konden niet worden geladen. ', describeProblem(stays.error).message)]),
+      shelterControls(reg, stays.page),
     ),
+    offers,
   );
 }

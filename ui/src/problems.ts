@@ -7,7 +7,9 @@ const MESSAGES: Record<string, string> = {
   validation_failed: 'Niet alle gegevens zijn goed ingevuld. Verbeter de velden hieronder en probeer het opnieuw.',
   malformed_json: 'Het verzoek kon niet worden gelezen. Probeer het opnieuw; gebeurt dit weer, meld het dan bij de beheerder.',
   unauthorized: 'U bent niet (meer) aangemeld. Meld u opnieuw aan.',
-  forbidden: 'U mag deze handeling niet uitvoeren. Daarvoor is de rol coördinator nodig.',
+  forbidden: 'U mag deze handeling niet uitvoeren met uw rol.',
+  eligibility_failed: 'Het gezin valt niet onder deze regeling: het voldoet niet aan de voorwaarden hieronder. Controleer de antwoorden; klopt alles, dan kan het gezin niet via de spreiding worden geholpen.',
+  shelter_stay_locked: 'Dit verblijf is al verantwoord en kan niet meer worden gewijzigd.',
   not_found: 'Dit gegeven bestaat niet (meer), of u mag het niet inzien.',
   method_not_allowed: 'Deze handeling wordt hier niet ondersteund.',
   not_acceptable: 'Het gevraagde bestandsformaat is niet beschikbaar.',
@@ -48,6 +50,25 @@ function fieldMessage(e: FieldError): string {
       return 'is geen bestaande gemeente';
     case 'date_out_of_range':
       return 'valt buiten de toegestane periode';
+    case 'future_date':
+      return 'ligt in de toekomst';
+    case 'implausible_date':
+      return 'ligt te ver in het verleden';
+    case 'after_registration':
+      return 'ligt na de datum van de melding';
+    case 'bsn_checksum':
+      return 'is geen geldig BSN (de elfproef klopt niet)';
+    case 'bsn_duplicate':
+      return 'is hetzelfde BSN als dat van een ander lid van het huishouden';
+    case 'also_excluded':
+      return 'staat ook bij de uitgesloten gemeenten';
+    case 'island_needs_caribbean_part':
+      return 'past alleen bij een gezin uit het Caribisch deel van het Koninkrijk';
+    case 'minimum':
+    case 'maximum':
+      return 'ligt buiten de toegestane grenzen';
+    case 'minItems':
+      return 'moet minstens één invulling hebben';
     default:
       return 'is niet geldig';
   }
@@ -61,6 +82,17 @@ export interface ProblemContext {
   /** A sharper message for a code in this situation. */
   messages?: Record<string, string>;
 }
+
+/** The eligibility criteria (DESIGN §3) a family failed, in the words of the registration form. */
+export const CRITERIA: Record<string, string> = {
+  residence_basis: 'Het gezin heeft de Nederlandse nationaliteit of verblijft hier via een Nederlands kind (Chavez).',
+  arrived_from: 'Het gezin komt uit het buitenland of uit het Caribisch deel van het Koninkrijk.',
+  own_initiative_unprepared: 'Het gezin kwam op eigen initiatief en onvoorbereid.',
+  minor_child: 'Ten minste één kind is op de datum van de melding jonger dan 18 jaar.',
+  no_refugee_or_evacuee_status: 'Het gezin heeft geen vluchtelingen- of evacuéstatus.',
+  self_reliance_assessment: 'Uw gemeente heeft het gezin onderzocht en zelfredzaam bevonden.',
+  homeless_without_network: 'Het gezin is feitelijk dakloos en heeft geen netwerk om op terug te vallen.',
+};
 
 export interface DescribedProblem {
   message: string;
@@ -81,25 +113,36 @@ export function describeProblem(err: unknown, ctx: ProblemContext = {}): Describ
  * An error summary (NL Design System pattern): announced at once, focusable, with links that
  * move focus to each field named in `fieldIds` (by JSON pointer).
  */
-export function problemSummary(err: unknown, ctx: ProblemContext & { fieldIds?: Record<string, string> } = {}) {
+/** A link in an error summary that moves focus to the field it names. */
+function focusLink(id: string, text: string) {
+  return h(
+    'a',
+    {
+      href: `#${id}`,
+      class: 'utrecht-link utrecht-link--html-a',
+      onclick: (ev: Event) => {
+        ev.preventDefault();
+        document.getElementById(id)?.focus();
+      },
+    },
+    text,
+  );
+}
+
+export function problemSummary(err: unknown, ctx: ProblemContext & { fieldIds?: Record<string, string>; criteriaIds?: Record<string, string> } = {}) {
   const d = describeProblem(err, ctx);
-  const items: Child[] = d.fieldErrors.map((f) => {
+  const criteria = err instanceof ApiProblem ? err.criteria : [];
+  const criterionItems: Child[] = criteria.map((c) => {
+    const text = `Niet voldaan: ${CRITERIA[c] ?? c}`;
+    const id = ctx.criteriaIds?.[c];
+    return h('li', null, id ? focusLink(id, text) : text);
+  });
+  const fieldItems: Child[] = d.fieldErrors.map((f) => {
     const id = ctx.fieldIds?.[f.pointer];
     const text = `${f.label} ${f.text}.`;
-    if (!id) return h('li', null, text);
-    return h(
-      'li',
-      null,
-      h('a', {
-        href: `#${id}`,
-        class: 'utrecht-link utrecht-link--html-a',
-        onclick: (ev: Event) => {
-          ev.preventDefault();
-          document.getElementById(id)?.focus();
-        },
-      }, text),
-    );
+    return h('li', null, id ? focusLink(id, text) : text);
   });
+  const items = [...criterionItems, ...fieldItems];
   const box = alertBox(
     'error',
     [

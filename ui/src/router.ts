@@ -1,6 +1,7 @@
 // History-API routing for a handful of pages. The server answers every page path with the same
 // index.html (src/modules/ui), so a reload or a bookmark lands on the right page.
 import { alertBox, h, type AlertKind } from './dom';
+import type { Role } from './session';
 
 export interface PageContext {
   params: string[];
@@ -17,6 +18,8 @@ export interface Route {
   public?: boolean;
   /** Which main navigation item is current. */
   section?: string;
+  /** The roles whose desk has this page; every role when absent. */
+  roles?: readonly Role[];
 }
 
 export interface Flash {
@@ -27,6 +30,8 @@ export interface Flash {
 let routes: Route[] = [];
 let main: HTMLElement;
 let guard: (path: string) => Promise<boolean> = async () => true;
+let allowed: (route: Route) => boolean = () => true;
+let home: () => string = () => '/';
 let onRendered: (route: Route | undefined) => void = () => {};
 let pendingFlash: Flash | null = null;
 let generation = 0;
@@ -87,7 +92,13 @@ async function render(): Promise<void> {
     ctx.setTitle('Pagina niet gevonden');
     view.append(
       h('h1', { class: 'utrecht-heading-1', tabindex: -1 }, 'Pagina niet gevonden'),
-      h('p', { class: 'utrecht-paragraph' }, 'Deze pagina bestaat niet. ', h('a', { href: '/voorstellen', class: 'utrecht-link utrecht-link--html-a' }, 'Ga naar de voorstellen'), '.'),
+      h('p', { class: 'utrecht-paragraph' }, 'Deze pagina bestaat niet. ', h('a', { href: home(), class: 'utrecht-link utrecht-link--html-a' }, 'Ga naar de startpagina'), '.'),
+    );
+  } else if (!allowed(found.route)) {
+    ctx.setTitle('Niet beschikbaar');
+    view.append(
+      h('h1', { class: 'utrecht-heading-1', tabindex: -1 }, 'Niet beschikbaar'),
+      h('p', { class: 'utrecht-paragraph' }, 'Deze pagina hoort niet bij uw rol. ', h('a', { href: home(), class: 'utrecht-link utrecht-link--html-a' }, 'Ga naar de startpagina'), '.'),
     );
   } else {
     try {
@@ -129,11 +140,15 @@ export function startRouter(opts: {
   routes: Route[];
   main: HTMLElement;
   guard: (path: string) => Promise<boolean>;
+  allowed: (route: Route) => boolean;
+  home: () => string;
   onRendered: (route: Route | undefined) => void;
 }): void {
   routes = opts.routes;
   main = opts.main;
   guard = opts.guard;
+  allowed = opts.allowed;
+  home = opts.home;
   onRendered = opts.onRendered;
   document.addEventListener('click', onClick);
   window.addEventListener('popstate', () => void render());

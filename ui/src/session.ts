@@ -8,16 +8,26 @@
 //   on its own, and the page sends none.
 
 export type SessionMode = 'token' | 'proxy';
+export type Role = 'coordinator' | 'municipality' | 'housing_corporation' | 'policy_viewer' | 'admin';
 
-interface State {
+/** Who the desks are for: the role, and the municipality or working area it speaks for. */
+export interface Who {
+  role: Role;
+  /** Own GM code, for a municipality. */
+  municipality: string | null;
+  /** Working area, for a housing corporation. */
+  municipalities: readonly string[];
+}
+
+interface State extends Who {
   mode: SessionMode | null;
   token: string | null;
   /** From the token's exp claim, for the header; the API is the judge of validity. */
   expiresAt: Date | null;
-  subject: string | null;
 }
 
-const state: State = { mode: null, token: null, expiresAt: null, subject: null };
+const NOBODY: Omit<State, 'mode'> = { token: null, expiresAt: null, role: 'coordinator', municipality: null, municipalities: [] };
+const state: State = { mode: null, ...NOBODY };
 const listeners = new Set<() => void>();
 
 export const session = {
@@ -30,8 +40,14 @@ export const session = {
   get expiresAt() {
     return state.expiresAt;
   },
-  get subject() {
-    return state.subject;
+  get role() {
+    return state.role;
+  },
+  get municipality() {
+    return state.municipality;
+  },
+  get municipalities() {
+    return state.municipalities;
   },
   get signedIn() {
     return state.mode !== null;
@@ -46,28 +62,33 @@ function changed() {
   for (const fn of listeners) fn();
 }
 
-export function signInWithToken(token: string): void {
+export const ROLES: readonly Role[] = ['coordinator', 'municipality', 'housing_corporation', 'policy_viewer', 'admin'];
+
+/** The role claims of a token or of GET /ui/principal; null when they do not describe a desk user. */
+export function whoFrom(claims: Claims | null): Who | null {
+  if (!claims || typeof claims.role !== 'string' || !(ROLES as readonly string[]).includes(claims.role)) return null;
+  const role = claims.role as Role;
+  const municipality = typeof claims.municipality === 'string' ? claims.municipality : null;
+  const municipalities = Array.isArray(claims.municipalities) ? claims.municipalities.filter((m): m is string => typeof m === 'string') : [];
+  if (role === 'municipality' && !municipality) return null;
+  if (role === 'housing_corporation' && municipalities.length === 0) return null;
+  return { role, municipality: role === 'municipality' ? municipality : null, municipalities: role === 'housing_corporation' ? municipalities : [] };
+}
+
+export function signInWithToken(token: string, who: Who): void {
   const claims = readClaims(token);
-  state.mode = 'token';
-  state.token = token;
+  Object.assign(state, { mode: 'token', token, ...who });
   state.expiresAt = typeof claims?.exp === 'number' ? new Date(claims.exp * 1000) : null;
-  state.subject = typeof claims?.sub === 'string' ? claims.sub : null;
   changed();
 }
 
-export function signInThroughProxy(): void {
-  state.mode = 'proxy';
-  state.token = null;
-  state.expiresAt = null;
-  state.subject = null;
+export function signInThroughProxy(who: Who): void {
+  Object.assign(state, { mode: 'proxy', ...NOBODY, ...who });
   changed();
 }
 
 export function signOut(): void {
-  state.mode = null;
-  state.token = null;
-  state.expiresAt = null;
-  state.subject = null;
+  Object.assign(state, { mode: null, ...NOBODY });
   changed();
 }
 
@@ -75,6 +96,8 @@ export interface Claims {
   sub?: unknown;
   role?: unknown;
   exp?: unknown;
+  municipality?: unknown;
+  municipalities?: unknown;
 }
 
 /**

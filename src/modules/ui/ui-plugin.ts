@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../http/errors.js';
+import { uiPrincipalRoutes } from './ui-principal.js';
 import { uiSessionRoutes, type UiSessionOptions } from './ui-session.js';
 
 /**
@@ -21,7 +22,22 @@ const ID = ':id(^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
  * Client-side routes. Each answers with index.html so a bookmarked or reloaded page works; the
  * list is explicit so that every other path keeps the API's 404.
  */
-export const UI_PAGES = ['/', '/aanmelden', '/voorstellen', `/voorstellen/${ID}`, `/registraties/${ID}`, '/verdeling'] as const;
+export const UI_PAGES = [
+  '/',
+  '/aanmelden',
+  '/werklijst',
+  '/voorstellen',
+  `/voorstellen/${ID}`,
+  '/registraties',
+  '/registraties/nieuw',
+  `/registraties/${ID}`,
+  '/gezinnen',
+  '/woningen',
+  '/capaciteit',
+  '/verdeling',
+  '/simulatie',
+  '/cijfers',
+] as const;
 
 /**
  * The built UI has no inline script or style, so nothing needs 'unsafe-inline'. Images allow
@@ -71,10 +87,12 @@ export interface UiPluginOptions {
 
 export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, { session, uiDir = DEFAULT_UI_DIR }) => {
   // Every route in this plugin is reachable without a token: the pages and assets carry no data,
-  // and the data they show comes from the API, which checks the token the page sends.
+  // and the data they show comes from the API, which checks the token the page sends. The one
+  // exception names its roles (/ui/principal) and keeps the API's token check.
   // Pages and assets are not counted in the rate limit either: one page load fetches several
   // files, and those must not use up the anonymous bucket (the sign-in endpoint still counts).
   app.addHook('onRoute', (route) => {
+    if (route.config?.roles) return;
     const unmetered = route.url.startsWith('/assets/') || (UI_PAGES as readonly string[]).includes(route.url);
     route.config = { ...(route.config ?? {}), public: true, ...(unmetered ? { unmetered: true } : {}) };
   });
@@ -88,6 +106,7 @@ export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, { sessi
   });
 
   await app.register(uiSessionRoutes, session);
+  await app.register(uiPrincipalRoutes);
 
   const built = existsSync(join(uiDir, 'index.html'));
   if (!built) {
