@@ -6,9 +6,23 @@
  * present (20 % of municipalities with a profile gap the family's hard need removes, 10 % with
  * declared matching capacity preferred within the tolerance, the reporting municipality excluded):
  * the same run prints the constrained choices/s beside the unconstrained ones.
+ *
+ * The same run times the what-if simulation (issue 15): 100,000 units over the 342 municipalities,
+ * against today's key (two engine runs), through HTTP (`app.inject` on a fresh database of the
+ * local PostgreSQL, BENCH_PG_ADMIN_URL) and the engine alone. Target: < 300 ms through HTTP.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createContainer } from '../src/container.js';
+import { seedReferenceData } from '../src/db/seed.js';
+import { createLogger } from '../src/logger.js';
+import { signToken } from '../src/modules/auth/auth-tokens.js';
+import { distributeUnits } from '../src/modules/distribution/distribution-simulation.js';
 import { createLedger, type Ledger, type PreparedChoice } from '../src/modules/allocation/engine/index.js';
 import { parseWeightsCsv } from '../src/modules/allocation/engine/weights-csv.js';
 
@@ -212,8 +226,106 @@ function benchSize(label: string, rows: Array<{ code: string; weight: number }>,
   return ok && agree && constrainedAgree;
 }
 
+const SIMULATION_UNITS = 100_000;
+const SIMULATION_TARGET_MS = 300;
+const SIMULATION_WARM_UP = 3;
+const SIMULATION_RUNS = 15;
+const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+async function timed(run: () => Promise<unknown>): Promise<{ median: number; p95: number; max: number }> {
+  for (let i = 0; i < SIMULATION_WARM_UP; i++) await run();
+  const samples: number[] = [];
+  for (let i = 0; i < SIMULATION_RUNS; i++) {
+    const start = performance.now();
+    await run();
+    samples.push(performance.now() - start);
+  }
+  samples.sort((a, b) => a - b);
+  return { median: percentile(samples, 50), p95: percentile(samples, 95), max: samples[samples.length - 1]! };
+}
+
+async function admin(statement: string) {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(statement);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * POST /api/v1/distribution/simulations with the population key against today's key (also
+ * population, but a separate run: the worst case, two engine runs), 100,000 units, on a database
+ * seeded with the bundled 342 municipalities; beside it the same two runs without HTTP, and one
+ * bare `allocate()` loop of the same length as the floor.
+ */
+async function simulationBench(rows: Array<{ code: string; weight: number }>): Promise<boolean> {
+  const name = `spreiding_bench_sim_${Date.now().toString(36)}`;
+  await admin(`create database ${name}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const secret = randomBytes(32).toString('base64');
+  const config = loadConfig({
+    DATABASE_URL: url.toString(),
+    AUTH_JWT_SECRET: secret,
+    PII_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    PII_HMAC_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+  });
+  const container = await createContainer({ config, logger: createLogger(config.logLevel) });
+  try {
+    await container.database.migrate();
+    await seedReferenceData(container.db);
+    const app = await buildApp(container);
+    await app.ready();
+    const headers = { authorization: `Bearer ${await signToken(secret, { sub: 'bench:coordinator', role: 'coordinator', expiresInSeconds: 3600 })}` };
+    const payload = { key: { kind: 'population' }, units: SIMULATION_UNITS };
+    let answer: { municipalities: Array<{ code: string; units: number; baselineUnits: number }> } | undefined;
+    const http = await timed(async () => {
+      const res = await app.inject({ method: 'POST', url: '/api/v1/distribution/simulations', headers, payload });
+      if (res.statusCode !== 200) throw new Error(`simulation: ${res.statusCode} ${res.body.slice(0, 300)}`);
+      answer = res.json();
+    });
+    await app.close();
+
+    const codes = rows.map((r) => r.code);
+    const weights = new Map(rows.map((r) => [r.code, BigInt(r.weight)]));
+    const baseline = new Map(weights);
+    let engineResult: Map<string, number> | undefined;
+    const engine = await timed(async () => {
+      engineResult = await distributeUnits(codes, weights, SIMULATION_UNITS);
+      await distributeUnits(codes, baseline, SIMULATION_UNITS);
+    });
+    const bare = await timed(async () => {
+      for (let run = 0; run < 2; run++) {
+        const ledger = ledgerFor(rows);
+        for (let k = 0; k < SIMULATION_UNITS; k++) ledger.allocate();
+      }
+    });
+    // The API answers with the engine's figures for the same 342 municipalities and key.
+    const same = answer!.municipalities.length === rows.length && answer!.municipalities.every((m) => m.units === engineResult!.get(m.code) && m.baselineUnits === m.units);
+    const ok = http.median < SIMULATION_TARGET_MS && same;
+    const ms = (x: number) => `${x.toFixed(1).padStart(7)} ms`;
+    console.log(`what-if simulation: ${SIMULATION_UNITS.toLocaleString('en-US')} units, ${rows.length} municipalities (CBS 2024), population key vs today's key (two runs); ${SIMULATION_RUNS} timed runs after ${SIMULATION_WARM_UP} warm-up`);
+    console.log(`  POST /distribution/simulations (app.inject, PostgreSQL)  median ${ms(http.median)}  p95 ${ms(http.p95)}  max ${ms(http.max)}  target < ${SIMULATION_TARGET_MS} ms  ${http.median < SIMULATION_TARGET_MS ? 'ok' : 'ABOVE TARGET'}`);
+    console.log(`  engine alone (the service's two runs, no HTTP or database) median ${ms(engine.median)}  p95 ${ms(engine.p95)}  (${(engine.median / http.median).toFixed(2)} of the HTTP time)`);
+    console.log(`  floor: two bare allocate() loops of the same length       median ${ms(bare.median)}  p95 ${ms(bare.p95)}`);
+    console.log(`  the API's figures equal the engine run's: ${same ? 'yes' : 'NO'}`);
+    console.log(`  machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'}; 1-minute load average ${os.loadavg()[0]!.toFixed(1)} (shared machine: compare within the run)`);
+    return ok;
+  } finally {
+    await container.close();
+    await admin(`drop database if exists ${name} with (force)`);
+  }
+}
+
 const dutch = loadDutch();
 console.log(`engine-bench on node ${process.version}`);
 const okDutch = benchSize('CBS 2024 population key', dutch, 1_000_000, 1_000_000);
 const okSynthetic = benchSize(`synthetic population-like key (seed ${SEED})`, synthetic(SYNTHETIC_COUNT), 200_000, null);
-if (!okDutch || !okSynthetic) process.exitCode = 1;
+const okSimulation = await simulationBench(dutch);
+if (!okDutch || !okSynthetic || !okSimulation) process.exitCode = 1;

@@ -25,6 +25,7 @@ import { documentsRoutes } from './modules/documents/documents-routes.js';
 import { privacyRoutes } from './modules/privacy/privacy-routes.js';
 import { maatwerkRoutes } from './modules/maatwerk/maatwerk-routes.js';
 import { maatwerkReportRoutes } from './modules/reports/maatwerk-report-routes.js';
+import { simulationRoutes } from './modules/distribution/distribution-simulation-routes.js';
 import { registerHttpMetrics } from './modules/metrics/metrics-http.js';
 import { registerHttpTracing } from './modules/tracing/tracing-http.js';
 
@@ -113,6 +114,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await api.register(privacyRoutes, { service: container.services.retention });
       await api.register(maatwerkRoutes, { service: container.services.maatwerk });
       await api.register(maatwerkReportRoutes, { service: container.services.maatwerkReport });
+      await api.register(simulationRoutes, { service: container.services.simulation });
     },
     { prefix: API_PREFIX },
   );

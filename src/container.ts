@@ -51,6 +51,7 @@ import { createPrivacyService } from './modules/privacy/privacy-service.js';
 import { createMaatwerkRepository } from './modules/maatwerk/maatwerk-repository.js';
 import { createMaatwerkService } from './modules/maatwerk/maatwerk-service.js';
 import { createMaatwerkReportService } from './modules/reports/maatwerk-report-service.js';
+import { createSimulationService } from './modules/distribution/distribution-simulation-service.js';
 
 /** How long start-up waits for the rate limiter's Redis connection; an absent Redis does not block it. */
 const REDIS_CONNECT_WAIT_MS = 2_000;
@@ -220,6 +221,8 @@ export async function createContainer({ config, logger, clock = systemClock, rol
     settings: config.periods,
     unit: config.allocation.unit,
   });
+  // What-if simulations of a key (issue 15): reads the key and the municipalities, stores nothing.
+  const simulation = createSimulationService({ db, repo: createDistributionRepository(), audit });
   const distributionReport = createDistributionReportService({ db, repo: createDistributionReportRepository(), distribution, audit });
   const maatwerkReport = createMaatwerkReportService({ db });
 
@@ -284,7 +287,7 @@ export async function createContainer({ config, logger, clock = systemClock, rol
     tracing,
     services: {
       audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, documents, retention, maatwerk, maatwerkReport,
-      complianceReport, arrivalsReport, signals, webhooks,
+      complianceReport, arrivalsReport, signals, webhooks, simulation,
     },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {

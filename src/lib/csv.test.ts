@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCsv, toCsv } from './csv.js';
+import { parseCsv, toCsv, toDutchCsv } from './csv.js';
 
 describe('toCsv and spreadsheet formulas (OWASP CSV injection)', () => {
   it.each([
@@ -20,5 +20,26 @@ describe('toCsv and spreadsheet formulas (OWASP CSV injection)', () => {
   it('leaves ordinary text alone and reads back what it wrote', () => {
     const rows = [['GM0363', "'s-Hertogenbosch", 'Súdwest-Fryslân, "Friesland"']];
     expect(parseCsv(toCsv(['code', 'name', 'other'], rows))).toEqual([['code', 'name', 'other'], ...rows]);
+  });
+});
+
+describe('toDutchCsv: the Dutch spreadsheet dialect', () => {
+  it('writes a BOM, semicolons, CRLF, decimal commas and ja/nee', () => {
+    const text = toDutchCsv(['Gemeente', 'Saldo', 'Aandeel', 'Actief'], [["'s-Hertogenbosch", '-1.2500', 0.25, true], ['Súdwest-Fryslân', '3', -2, false]]);
+    expect(text).toBe("\ufeffGemeente;Saldo;Aandeel;Actief\r\n's-Hertogenbosch;-1,2500;0,25;ja\r\nSúdwest-Fryslân;3;-2;nee\r\n");
+  });
+
+  it('quotes fields with a semicolon, a quote or a line break, and leaves commas alone', () => {
+    expect(toDutchCsv(['a', 'b', 'c'], [['x;y', 'zei "ja"', 'een, twee']])).toBe('\ufeffa;b;c\r\n"x;y";"zei ""ja""";een, twee\r\n');
+  });
+
+  it('neutralises formulas as the RFC 4180 writer does, and keeps negative numbers numbers', () => {
+    expect(toDutchCsv(['a', 'b'], [['=HYPERLINK("http://evil.example")', '-3.5']])).toBe(`\ufeffa;b\r\n"'=HYPERLINK(""http://evil.example"")";-3,5\r\n`);
+    expect(toDutchCsv(['a'], [['@SUM(1;1)']])).toBe(`\ufeffa\r\n"'@SUM(1;1)"\r\n`);
+  });
+
+  it('reads back with the semicolon separator', () => {
+    const rows = [['GM0363', 'Amsterdam; centrum', '1,5']];
+    expect(parseCsv(toDutchCsv(['code', 'naam', 'getal'], [['GM0363', 'Amsterdam; centrum', 1.5]]), ';')).toEqual([['code', 'naam', 'getal'], ...rows]);
   });
 });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { reportFormat, sendCsv } from '../../http/report-format.js';
+import { CSV_NEGOTIATION, csvContent, isCsv, reportFormat, sendCsv } from '../../http/report-format.js';
 import { CalendarDate, errorResponses, StringEnum } from '../../http/schemas.js';
 import { actorOf } from '../audit/audit-service.js';
 import { CARIBBEAN_ISLANDS, SUBGROUPS } from '../registrations/registrations-schemas.js';
@@ -45,14 +45,14 @@ export const arrivalsReportRoutes: FastifyPluginAsyncTypebox<{ service: Arrivals
         summary: 'Registrations by month × subgroup × origin (island or country of departure) × reporting municipality',
         description:
           'Cells with registrations only; a cell of 1 to 4 is "<5" for every caller, and no totals are given (they would give ' +
-          'suppressed cells back). At most about three years per request. `Accept: text/csv` for CSV. Reads by a policy_viewer are logged.',
+          'suppressed cells back). At most about three years per request. Reads by a policy_viewer are logged. ' + CSV_NEGOTIATION,
         querystring: ArrivalsQuery,
         response: {
           200: {
             description: 'The statistics',
             content: {
               'application/json': { schema: ArrivalsReport },
-              'text/csv': { schema: Type.String({ maxLength: 10_000_000, description: 'RFC 4180, header row' }) },
+              ...csvContent(10_000_000),
             },
           },
           ...errorResponses(400, 403, 406),
@@ -62,7 +62,7 @@ export const arrivalsReportRoutes: FastifyPluginAsyncTypebox<{ service: Arrivals
     async (req, reply) => {
       const format = reportFormat(req);
       const report = await service.report(req.query, { actor: actorOf(req.principal, req.traceId), principal: req.principal });
-      if (format === 'csv') return sendCsv(reply, `arrivals-${report.from}-${report.to}.csv`, ARRIVALS_CSV_COLUMNS, arrivalsCsvRows(report.items));
+      if (isCsv(format)) return sendCsv(reply, format, `arrivals-${report.from}-${report.to}`, ARRIVALS_CSV_COLUMNS, arrivalsCsvRows(report.items));
       return report;
     },
   );

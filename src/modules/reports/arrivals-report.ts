@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { registrations } from '../../db/schema/index.js';
 import { AppError } from '../../http/errors.js';
+import type { CsvColumns } from '../../http/report-format.js';
 import type { Actor, AuditService } from '../audit/audit-service.js';
 import type { Principal } from '../auth/auth-tokens.js';
 import type { SUBGROUPS } from '../registrations/registrations-schemas.js';
@@ -60,5 +61,7 @@ export function createArrivalsReportService(deps: { db: Db; repo: ArrivalsReposi
 }
 export type ArrivalsReportService = ReturnType<typeof createArrivalsReportService>;
 
-export const ARRIVALS_CSV_COLUMNS = ['month', 'subgroup', 'arrivedFrom', 'origin', 'reportingMunicipality', 'registrations'] as const;
+export const ARRIVALS_CSV_COLUMNS: CsvColumns = [
+  ['month', 'Maand'], ['subgroup', 'Deelgroep'], ['arrivedFrom', 'Gekomen uit'], ['origin', 'Herkomst'], ['reportingMunicipality', 'Meldende gemeente'], ['registrations', 'Meldingen'],
+];
 export const arrivalsCsvRows = (items: ArrivalsCell[]) => items.map((i) => [i.month, i.subgroup, i.arrivedFrom, i.origin, i.reportingMunicipality, i.registrations]);

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { reportFormat, sendCsv } from '../../http/report-format.js';
+import { CSV_NEGOTIATION, csvContent, isCsv, reportFormat, sendCsv } from '../../http/report-format.js';
 import { errorResponses } from '../../http/schemas.js';
 import { actorOf } from '../audit/audit-service.js';
 import { ComplianceReport, ComplianceReportQuery } from './compliance-report-schemas.js';
@@ -16,16 +15,16 @@ export const complianceReportRoutes: FastifyPluginAsyncTypebox<{ service: Compli
         tags: ['Reports'],
         summary: 'Per receiving municipality and period: declines and rejections by reason category, acceptances, median days to accept, deadlines missed',
         description:
-          'JSON by default; `Accept: text/csv` gives RFC 4180 CSV, one line per municipality and a national line (column `level`). ' +
+          'JSON by default; in CSV one line per municipality and a national line (column `level`). ' +
           'A municipality gets its own row and the national totals; a policy_viewer every row. Where a caller may not see the ' +
-          'families, counts of 1 to 4 are "<5" and a median over fewer than 5 is null. Reads by a policy_viewer are logged.',
+          'families, counts of 1 to 4 are "<5" and a median over fewer than 5 is null. Reads by a policy_viewer are logged. ' + CSV_NEGOTIATION,
         querystring: ComplianceReportQuery,
         response: {
           200: {
             description: 'The report',
             content: {
               'application/json': { schema: ComplianceReport },
-              'text/csv': { schema: Type.String({ maxLength: 1_000_000, description: 'RFC 4180, header row' }) },
+              ...csvContent(1_000_000),
             },
           },
           ...errorResponses(400, 403, 406),
@@ -35,7 +34,7 @@ export const complianceReportRoutes: FastifyPluginAsyncTypebox<{ service: Compli
     async (req, reply) => {
       const format = reportFormat(req);
       const report = await service.report(req.query, { actor: actorOf(req.principal, req.traceId), principal: req.principal });
-      if (format === 'csv') return sendCsv(reply, `compliance-report-${report.period}.csv`, COMPLIANCE_REPORT_CSV_COLUMNS, complianceReportCsvRows(report));
+      if (isCsv(format)) return sendCsv(reply, format, `compliance-report-${report.period}`, COMPLIANCE_REPORT_CSV_COLUMNS, complianceReportCsvRows(report));
       return report;
     },
   );

@@ -3,6 +3,7 @@
 // acceptances and the median days to accept, deadlines missed. Aggregates only, no registration.
 import type { Db } from '../../db/client.js';
 import type { Actor, AuditService } from '../audit/audit-service.js';
+import type { CsvColumns } from '../../http/report-format.js';
 import type { Principal } from '../auth/auth-tokens.js';
 import { periodBounds } from '../allocation/periods.js';
 import type { MunicipalitiesRepository } from '../municipalities/municipalities-repository.js';
@@ -103,10 +104,24 @@ export function createComplianceReportService(deps: { db: Db; repo: ComplianceRe
 }
 export type ComplianceReportService = ReturnType<typeof createComplianceReportService>;
 
-export const COMPLIANCE_REPORT_CSV_COLUMNS = [
-  'level', 'period', 'municipality', 'name', 'declined', 'rejected', 'accepted', 'medianDaysToAccept', 'decisionDeadlinesMissed', 'transferDeadlinesMissed',
-  ...CATEGORIES.map((c) => `declined_${c}`), ...CATEGORIES.map((c) => `rejected_${c}`),
-] as const;
+/** Reason categories as a Dutch column name says them. */
+const CATEGORY_NL: Record<Category, string> = {
+  no_housing_available: 'geen woning beschikbaar',
+  capacity_reached: 'capaciteit bereikt',
+  needs_not_met: 'behoeften niet te bieden',
+  safety: 'veiligheid',
+  network_elsewhere: 'netwerk elders',
+  other: 'overig',
+  unspecified: 'niet opgegeven',
+};
+
+export const COMPLIANCE_REPORT_CSV_COLUMNS: CsvColumns = [
+  ['level', 'Niveau'], ['period', 'Periode'], ['municipality', 'Gemeentecode'], ['name', 'Gemeente'],
+  ['declined', 'Geweigerd'], ['rejected', 'Voorstel afgewezen'], ['accepted', 'Aanvaard'], ['medianDaysToAccept', 'Mediaan dagen tot aanvaarden'],
+  ['decisionDeadlinesMissed', 'Beslistermijnen gemist'], ['transferDeadlinesMissed', 'Verhuistermijnen gemist'],
+  ...CATEGORIES.map((c) => [`declined_${c}`, `Geweigerd: ${CATEGORY_NL[c]}`] as const),
+  ...CATEGORIES.map((c) => [`rejected_${c}`, `Afgewezen: ${CATEGORY_NL[c]}`] as const),
+];
 
 /** One line per municipality and a national line (`level`), categories as columns (0 when none). */
 export function complianceReportCsvRows(r: ComplianceReportView): Array<Array<string | number | null>> {

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { reportFormat, sendCsv } from '../../http/report-format.js';
+import { CSV_NEGOTIATION, csvContent, isCsv, reportFormat, sendCsv } from '../../http/report-format.js';
 import { errorResponses } from '../../http/schemas.js';
 import { actorOf } from '../audit/audit-service.js';
 import { DistributionReport, DistributionReportQuery } from './distribution-report-schemas.js';
@@ -16,17 +15,17 @@ export const distributionReportRoutes: FastifyPluginAsyncTypebox<{ service: Dist
         tags: ['Reports'],
         summary: 'Per municipality and period: entitlement, proposed, approved, realised, balance, carried in and out; totals per province',
         description:
-          'JSON by default; `Accept: text/csv` gives RFC 4180 CSV with a header row: one line per municipality, then per province and ' +
-          'a national line (column `level`). Numbers use a dot and 4 decimals; carriedOut is empty while the period is open. ' +
+          'JSON by default; in CSV, with a header row: one line per municipality, then per province and ' +
+          'a national line (column `level`). Fractions have 4 decimals; carriedOut is empty while the period is open. ' +
           'A municipality gets its own row and the national line (no provinces); a policy_viewer everything, with counts of 1 to 4 ' +
-          'as "<5" (its reads are logged); a municipality\'s national counts of 1 to 4 are "<5" too.',
+          'as "<5" (its reads are logged); a municipality\'s national counts of 1 to 4 are "<5" too. ' + CSV_NEGOTIATION,
         querystring: DistributionReportQuery,
         response: {
           200: {
             description: 'The report',
             content: {
               'application/json': { schema: DistributionReport },
-              'text/csv': { schema: Type.String({ maxLength: 1_000_000, description: 'RFC 4180, header row' }) },
+              ...csvContent(1_000_000),
             },
           },
           ...errorResponses(400, 403, 406),
@@ -37,9 +36,9 @@ export const distributionReportRoutes: FastifyPluginAsyncTypebox<{ service: Dist
       // Negotiated before the work, so an unacceptable Accept costs no query.
       const format = reportFormat(req);
       const { view, exact } = await service.report(req.query, { actor: actorOf(req.principal, req.traceId), principal: req.principal });
-      if (format === 'csv') {
+      if (isCsv(format)) {
         const suffix = req.query.province ? `-${req.query.province}` : '';
-        return sendCsv(reply, `distribution-report-${view.period}${suffix}.csv`, DISTRIBUTION_REPORT_CSV_COLUMNS, distributionReportCsvRows(view.period, exact));
+        return sendCsv(reply, format, `distribution-report-${view.period}${suffix}`, DISTRIBUTION_REPORT_CSV_COLUMNS, distributionReportCsvRows(view.period, exact));
       }
       return view;
     },

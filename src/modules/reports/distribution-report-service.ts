@@ -3,6 +3,7 @@
 // SQL; entitlements and balances are exact fractions, summed exactly and rounded only at the end.
 import type { Db } from '../../db/client.js';
 import type { Actor, AuditService } from '../audit/audit-service.js';
+import type { CsvColumns } from '../../http/report-format.js';
 import type { Principal } from '../auth/auth-tokens.js';
 import { aggregateScope, auditAggregateRead, countFor, type AggregateScope } from './aggregate-access.js';
 import { add, toDisplayNumber, type Rational, ZERO } from '../allocation/engine/index.js';
@@ -96,9 +97,11 @@ export interface ExactReport {
   national: { counters: CounterTotals; exact: ExactTotals };
 }
 
-export const DISTRIBUTION_REPORT_CSV_COLUMNS = [
-  'level', 'period', 'municipality', 'name', 'province', 'entitlement', 'proposed', 'approved', 'realised', 'balance', 'carriedIn', 'carriedOut',
-] as const;
+export const DISTRIBUTION_REPORT_CSV_COLUMNS: CsvColumns = [
+  ['level', 'Niveau'], ['period', 'Periode'], ['municipality', 'Gemeentecode'], ['name', 'Gemeente'], ['province', 'Provincie'],
+  ['entitlement', 'Aanspraak'], ['proposed', 'Voorgesteld'], ['approved', 'Goedgekeurd'], ['realised', 'Gerealiseerd'],
+  ['balance', 'Saldo'], ['carriedIn', 'Meegenomen'], ['carriedOut', 'Doorgeschoven'],
+];
 
 /**
  * One line per municipality, then one per province and one national line; the `level` column

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { reportFormat, sendCsv } from '../../http/report-format.js';
+import { CSV_NEGOTIATION, csvContent, isCsv, reportFormat, sendCsv } from '../../http/report-format.js';
 import { errorResponses } from '../../http/schemas.js';
 import { MaatwerkReport, MaatwerkReportQuery } from './maatwerk-report-schemas.js';
 import { MAATWERK_REPORT_CSV_COLUMNS, maatwerkReportCsvRows, type MaatwerkReportService } from './maatwerk-report-service.js';
@@ -15,14 +14,14 @@ export const maatwerkReportRoutes: FastifyPluginAsyncTypebox<{ service: Maatwerk
         operationId: 'getMaatwerkReport',
         tags: ['Reports'],
         summary: 'Per municipality and period: units received against what the quota rule would have given without family constraints, and why they differ',
-        description: 'JSON by default; `Accept: text/csv` gives RFC 4180 CSV with a header row, one line per municipality. The measure is defined in the response (`definition`).',
+        description: 'JSON by default; in CSV one line per municipality. The measure is defined in the response (`definition`). ' + CSV_NEGOTIATION,
         querystring: MaatwerkReportQuery,
         response: {
           200: {
             description: 'The report',
             content: {
               'application/json': { schema: MaatwerkReport },
-              'text/csv': { schema: Type.String({ maxLength: 1_000_000, description: 'RFC 4180, header row' }) },
+              ...csvContent(1_000_000),
             },
           },
           ...errorResponses(400, 403, 406),
@@ -32,7 +31,7 @@ export const maatwerkReportRoutes: FastifyPluginAsyncTypebox<{ service: Maatwerk
     async (req, reply) => {
       const format = reportFormat(req);
       const view = await service.report(req.query);
-      if (format === 'csv') return sendCsv(reply, `maatwerk-report-${view.period}.csv`, MAATWERK_REPORT_CSV_COLUMNS, maatwerkReportCsvRows(view));
+      if (isCsv(format)) return sendCsv(reply, format, `maatwerk-report-${view.period}`, MAATWERK_REPORT_CSV_COLUMNS, maatwerkReportCsvRows(view));
       return view;
     },
   );

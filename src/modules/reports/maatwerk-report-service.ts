@@ -5,6 +5,7 @@
 // to later units (see the engine README, "Maatwerk and the quota").
 import { asc, eq, inArray, and } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import type { CsvColumns } from '../../http/report-format.js';
 import { allocations, municipalities, municipalityLedger } from '../../db/schema/index.js';
 import type { MaatwerkReportView } from './maatwerk-report-schemas.js';
 
@@ -87,7 +88,23 @@ function zero() {
   return { received: 0, unconstrained: 0, deviation: 0, gainedByRemoval: 0, gainedByPreference: 0, gainedByOverride: 0, lostToRemoval: 0, lostToPreference: 0, lostToOverride: 0 };
 }
 
-export const MAATWERK_REPORT_CSV_COLUMNS = ['period', 'municipality', 'name', 'province', ...FIGURES, 'lostByReason'] as const;
+const FIGURES_NL: Record<(typeof FIGURES)[number], string> = {
+  received: 'Ontvangen',
+  unconstrained: 'Zonder maatwerk',
+  deviation: 'Verschil',
+  gainedByRemoval: 'Erbij door uitsluiting',
+  gainedByPreference: 'Erbij door voorkeur',
+  gainedByOverride: 'Erbij door handmatige toewijzing',
+  lostToRemoval: 'Minder door uitsluiting',
+  lostToPreference: 'Minder door voorkeur',
+  lostToOverride: 'Minder door handmatige toewijzing',
+};
+
+export const MAATWERK_REPORT_CSV_COLUMNS: CsvColumns = [
+  ['period', 'Periode'], ['municipality', 'Gemeentecode'], ['name', 'Gemeente'], ['province', 'Provincie'],
+  ...FIGURES.map((f) => [f, FIGURES_NL[f]] as const),
+  ['lostByReason', 'Minder door uitsluiting, per reden'],
+];
 
 /** One line per municipality; lostByReason as "reason:units" pairs separated by "; ". */
 export function maatwerkReportCsvRows(r: MaatwerkReportView): Array<Array<string | number>> {

@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { municipalities, registrations, shelterStays } from '../../db/schema/index.js';
 import { currentStay } from '../shelter/shelter-repository.js';
+import { leadTimeDays, medianDays, p90Days } from './lead-times.js';
 
 export interface ShelterReportQuery {
   startsOn: string;
@@ -32,10 +33,6 @@ export interface ShelterReportRow {
   toTransferMedian: number | null;
   toTransferP90: number | null;
 }
-
-/** Ordered-set aggregates of whole days, rounded so binary fractions do not reach a spreadsheet. */
-const median = (col: string) => sql.raw(`round((percentile_cont(0.5) within group (order by ${col}))::numeric, 2)::float8`);
-const p90 = (col: string) => sql.raw(`round((percentile_cont(0.9) within group (order by ${col}))::numeric, 2)::float8`);
 
 /**
  * The stays with a night in the window, each clipped to it (an open stay up to today): the
@@ -104,10 +101,7 @@ export function createShelterReportRepository() {
           group by grouping sets ((municipality), ())
         ),
         waits as (
-          select r.reporting_municipality as municipality,
-                 (r.first_proposed_at at time zone 'Europe/Amsterdam')::date - r.reported_on as to_proposal,
-                 (r.approved_at at time zone 'Europe/Amsterdam')::date - r.reported_on as to_approval,
-                 r.transferred_on - r.reported_on as to_transfer
+          select r.reporting_municipality as municipality, ${leadTimeDays('r')}
           from ${registrations} r cross join bounds b
           where r.reported_on >= b.ps and r.reported_on < b.pe
             ${only(sql`r.reporting_municipality`)}
@@ -115,9 +109,9 @@ export function createShelterReportRepository() {
         wait_totals as (
           select coalesce(municipality, '') as k,
                  count(*)::int as registrations,
-                 count(to_proposal)::int as to_proposal_n, ${median('to_proposal')} as to_proposal_median, ${p90('to_proposal')} as to_proposal_p90,
-                 count(to_approval)::int as to_approval_n, ${median('to_approval')} as to_approval_median, ${p90('to_approval')} as to_approval_p90,
-                 count(to_transfer)::int as to_transfer_n, ${median('to_transfer')} as to_transfer_median, ${p90('to_transfer')} as to_transfer_p90
+                 count(to_proposal)::int as to_proposal_n, ${medianDays('to_proposal')} as to_proposal_median, ${p90Days('to_proposal')} as to_proposal_p90,
+                 count(to_approval)::int as to_approval_n, ${medianDays('to_approval')} as to_approval_median, ${p90Days('to_approval')} as to_approval_p90,
+                 count(to_transfer)::int as to_transfer_n, ${medianDays('to_transfer')} as to_transfer_median, ${p90Days('to_transfer')} as to_transfer_p90
           from waits
           group by grouping sets ((municipality), ())
         )

@@ -3,9 +3,11 @@
 import type { Db } from '../../db/client.js';
 import { amsterdamDate, type Clock } from '../../clock.js';
 import { notFound } from '../../http/errors.js';
+import type { CsvColumns } from '../../http/report-format.js';
 import type { Principal } from '../auth/auth-tokens.js';
 import { periodBounds } from '../allocation/periods.js';
 import type { MunicipalitiesRepository } from '../municipalities/municipalities-repository.js';
+import { leadTimeColumns } from './lead-times.js';
 import type { ShelterReportRepository, ShelterReportRow } from './shelter-report-repository.js';
 import type { ShelterReportItemView, ShelterReportView } from './shelter-report-schemas.js';
 
@@ -67,12 +69,11 @@ export function createShelterReportService(deps: ShelterReportDeps) {
 }
 export type ShelterReportService = ReturnType<typeof createShelterReportService>;
 
-export const SHELTER_REPORT_CSV_COLUMNS = [
-  'period', 'municipality', 'name', 'familiesSheltered', 'stays', 'nights', 'costCents', 'longStays', 'registrationsReported',
-  'daysToProposalCount', 'daysToProposalMedian', 'daysToProposalP90',
-  'daysToApprovalCount', 'daysToApprovalMedian', 'daysToApprovalP90',
-  'daysToTransferCount', 'daysToTransferMedian', 'daysToTransferP90',
-] as const;
+export const SHELTER_REPORT_CSV_COLUMNS: CsvColumns = [
+  ['period', 'Periode'], ['municipality', 'Gemeentecode'], ['name', 'Gemeente'], ['familiesSheltered', 'Gezinnen in opvang'], ['stays', 'Verblijven'],
+  ['nights', 'Nachten'], ['costCents', 'Kosten (eurocent)'], ['longStays', 'Lange verblijven'], ['registrationsReported', 'Meldingen'],
+  ...leadTimeColumns('daysToProposal', 'voorstel'), ...leadTimeColumns('daysToApproval', 'goedkeuring'), ...leadTimeColumns('daysToTransfer', 'verhuizing'),
+];
 
 /**
  * One line per municipality and no total line, so a column sum in a spreadsheet is the total.

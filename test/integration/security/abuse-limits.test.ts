@@ -164,7 +164,10 @@ describe('bounded input', () => {
         problems.push(`${where}: number without maximum`);
       }
       if (types.includes('object')) {
-        if (request !== 'header' && s.additionalProperties !== false) problems.push(`${where}: object that accepts unknown properties`);
+        // A map (OpenAPI 3.0 writes patternProperties as additionalProperties) is bounded by maxProperties and its value schema.
+        const map = typeof s.additionalProperties === 'object' && s.maxProperties !== undefined;
+        if (map) walk(s.additionalProperties, `${where}{}`, request);
+        else if (request !== 'header' && s.additionalProperties !== false) problems.push(`${where}: object that accepts unknown properties`);
         for (const [name, sub] of Object.entries(s.properties ?? {})) walk(sub as Schema, `${where}/${name}`, request);
       }
     };
@@ -211,6 +214,7 @@ describe('bounded input', () => {
     createWebhookSubscription: { url: 'https://example.nl/hook' },
     putMunicipalityProfile: { facilities: {}, labourMarketRegion: null, wmoRegion: null, note: null },
     declareCapacity: { municipality: 'GM0363', period: '2026-H2', kind: 'dwelling', units: 1, bedrooms: 3, accessible: false },
+    simulateDistribution: { key: { kind: 'population' }, units: 10 },
     setNeedsPolicy: { needs: { medicalCare: 'hard', specialEducation: 'hard', accessibleHousing: 'hard', largeDwelling: 'hard', languageSupport: 'hard' }, unknownProfile: 'available' },
   };
 

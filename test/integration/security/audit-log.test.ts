@@ -35,7 +35,7 @@ interface Who {
   municipalities?: string[];
 }
 const subOf = (w: Who) => `audit:${w.role}:${w.municipality ?? w.municipalities?.join('+') ?? 'lcp'}`;
-const organisationOf = (w: Who) => w.municipality ?? w.municipalities?.join(',') ?? 'LCP';
+const organisationOf = (w: Who) => w.municipality ?? w.municipalities?.join(',') ?? (w.role === 'policy_viewer' ? 'policy' : 'LCP');
 const COORDINATOR: Who = { role: 'coordinator' };
 const AMSTERDAM: Who = { role: 'municipality', municipality: REPORTER };
 
@@ -300,6 +300,11 @@ describe('every read of personal data and every state change is logged with the 
     const credits = await call('bookShelterCredits', COORDINATOR, { method: 'POST', url: '/api/v1/distribution/shelter-credits' });
     expect(credits.res.json().credited).toEqual([]);
     expect(credits.rows).toEqual([]);
+
+    // A simulation stores nothing but is a read of the distribution: logged, without personal data (issue 15).
+    const policyViewer: Who = { role: 'policy_viewer' };
+    const simulated = await call('simulateDistribution', policyViewer, { method: 'POST', url: '/api/v1/distribution/simulations', payload: { key: { kind: 'population' }, units: 50 } });
+    expectRow(simulated.rows, policyViewer, { action: 'distribution.simulation', resourceType: 'distribution-simulation', resourceId: '50', registrationId: null });
 
     const closedPeriod = await call('closeDistributionPeriod', COORDINATOR, { method: 'POST', url: '/api/v1/distribution/periods/2026-H2/close?force=true' });
     expectRow(closedPeriod.rows, COORDINATOR, { action: 'period.close', resourceType: 'period', resourceId: '2026-H2', registrationId: null });

@@ -311,6 +311,11 @@ const MATRIX: Record<string, Operation> = {
     request: (f, _c, id = f.subscriptionId) => ({ method: 'DELETE', url: `/api/v1/webhook-subscriptions/${id}` }),
     expect: { ...subscriptionOwner(404), 'municipality (reporting)': 'skip', coordinator: 'skip' },
   },
+  // What-if simulations (issue 15): figures only, no family; the coordinator and a policy_viewer.
+  simulateDistribution: {
+    request: () => ({ method: 'POST', url: '/api/v1/distribution/simulations', payload: { key: { kind: 'population' }, units: 100 } }),
+    expect: { ...deny('coordinator', 'policy viewer'), coordinator: 200, 'policy viewer': 200 },
+  },
   getNeedsPolicy: { request: () => ({ url: '/api/v1/distribution/needs-policy' }), expect: onlyCoordinator(200) },
   setNeedsPolicy: { request: () => ({ method: 'PUT', url: '/api/v1/distribution/needs-policy', payload: {} }), expect: onlyCoordinator('pass') },
   // The current key has no shelter credit: booking changes nothing.
