@@ -13,10 +13,10 @@ import { loadConfig } from '../../src/config.js';
 import { createContainer, type Container } from '../../src/container.js';
 import { createLogger } from '../../src/logger.js';
 import { UI_CONTENT_SECURITY_POLICY, UI_PAGES } from '../../src/modules/ui/ui-plugin.js';
-import { UI_SESSION_SUBJECT, UI_SESSION_TTL_SECONDS } from '../../src/modules/ui/ui-session.js';
+import { MAX_LOCAL_WORKING_AREA, UI_SESSION_SUBJECT, UI_SESSION_TTL_SECONDS } from '../../src/modules/ui/ui-session.js';
 import { startTestApp, type TestApp } from '../support/harness.js';
 import { ROOT } from '../support/processes.js';
-import { expectAccessible, launchBrowser, screenshot, VIEWPORT, watchPage } from './browser-support.js';
+import { checkPage, launchBrowser, VIEWPORT, watchPage } from './browser-support.js';
 import { ensureUiBuilt } from './ui-build.js';
 
 const SOME_ID = '0b7c2f9e-2f0c-4a51-9a39-6f1e7d1f0a11';
@@ -112,6 +112,20 @@ describe('serving the UI next to the API (PostgreSQL, not embedded)', () => {
     expectProblem(await t.app.inject({ url: '/elders' }), 404, 'not_found');
   });
 
+  it('tells a page behind the OIDC proxy who signed in (/ui/principal), with the API\'s own token check and no subject', async () => {
+    expectProblem(await t.app.inject({ url: '/ui/principal' }), 401, 'unauthorized');
+    expectProblem(await t.app.inject({ url: '/ui/principal', headers: { authorization: 'Bearer not-a-token' } }), 401, 'unauthorized');
+    const municipality = await t.app.inject({ url: '/ui/principal', headers: await t.auth('municipality', { municipality: 'GM0363', sub: 'cli:municipality:GM0363' }) });
+    expect(municipality.statusCode).toBe(200);
+    expect(municipality.headers['cache-control']).toBe('no-store');
+    expect(municipality.json()).toEqual({ role: 'municipality', municipality: 'GM0363' });
+    const corporation = await t.app.inject({ url: '/ui/principal', headers: await t.auth('housing_corporation', { municipalities: ['GM0344', 'GM0355'] }) });
+    expect(corporation.json()).toEqual({ role: 'housing_corporation', municipalities: ['GM0344', 'GM0355'] });
+    expect((await t.app.inject({ url: '/ui/principal', headers: await t.auth('coordinator') })).json()).toEqual({ role: 'coordinator' });
+    const doc = (await t.app.inject({ url: '/api/v1/openapi.json' })).json();
+    expect(JSON.stringify(doc)).not.toContain('/ui/principal');
+  });
+
   it('has no local sign-in outside embedded mode, and the sign-in endpoint is not part of the API document', async () => {
     expectProblem(await t.app.inject({ url: '/ui/session' }), 404, 'not_found');
     expectProblem(await t.app.inject({ method: 'POST', url: '/ui/session', payload: {} }), 404, 'not_found');
@@ -153,7 +167,10 @@ describe('embedded mode: one-click sign-in for the person at this computer', () 
   it('gives a loopback browser a short-lived coordinator token that the API accepts', async () => {
     const options = await app.inject({ url: '/ui/session', headers: { 'sec-fetch-site': 'same-origin' } });
     expect(options.statusCode).toBe(200);
-    expect(options.json()).toEqual({ localSignIn: true, expiresInSeconds: UI_SESSION_TTL_SECONDS });
+    expect(options.json()).toMatchObject({ localSignIn: true, expiresInSeconds: UI_SESSION_TTL_SECONDS, roles: ['coordinator', 'municipality', 'housing_corporation'], maxWorkingArea: MAX_LOCAL_WORKING_AREA });
+    // The role choice lists the active municipalities by name (CBS reference data).
+    expect(options.json().municipalities).toHaveLength(342);
+    expect(options.json().municipalities).toContainEqual({ code: 'GM0363', name: 'Amsterdam' });
 
     const res = await post();
     expect(res.statusCode).toBe(201);
@@ -167,6 +184,17 @@ describe('embedded mode: one-click sign-in for the person at this computer', () 
     await expect(container.verifier(token)).resolves.toMatchObject({ role: 'coordinator', sub: UI_SESSION_SUBJECT });
     const queue = await app.inject({ url: '/api/v1/allocations?status=proposed', headers: { authorization: `Bearer ${token}` } });
     expect(queue.statusCode).toBe(200);
+
+    // A municipality or a housing corporation with its working area, for trying their desks;
+    // the subject says which, for the audit log.
+    const asMunicipality = await post({ payload: JSON.stringify({ role: 'municipality', municipality: 'GM0344' }) });
+    expect(asMunicipality.statusCode).toBe(201);
+    expect(decodeJwt(asMunicipality.json().token)).toMatchObject({ role: 'municipality', municipality: 'GM0344', sub: 'embedded-ui:local-municipality:GM0344' });
+    const asCorporation = await post({ payload: JSON.stringify({ role: 'housing_corporation', municipalities: ['GM0344', 'GM0355'] }) });
+    expect(asCorporation.statusCode).toBe(201);
+    expect(decodeJwt(asCorporation.json().token)).toMatchObject({ role: 'housing_corporation', municipalities: ['GM0344', 'GM0355'], sub: 'embedded-ui:local-housing-corporation' });
+    const assigned = await app.inject({ url: '/api/v1/assigned-families', headers: { authorization: `Bearer ${asCorporation.json().token}` } });
+    expect(assigned.statusCode).toBe(200);
 
     // IPv6 loopback and the IPv4-mapped form count as local too.
     expect((await post({ remoteAddress: '::1', headers: { host: '[::1]:3000' } })).statusCode).toBe(201);
@@ -197,7 +225,24 @@ describe('embedded mode: one-click sign-in for the person at this computer', () 
     // An HTML form cannot send JSON: the form encodings are refused before any token is made.
     expectProblem(await post({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'a=1' }), 415, 'unsupported_media_type');
     expectProblem(await post({ headers: { 'content-type': 'text/plain' }, payload: '{}' }), 415, 'unsupported_media_type');
-    expectProblem(await post({ payload: '{"role":"admin"}' }), 400, 'validation_failed');
+    // Never more than the desks need: no admin or policy_viewer, no claims that do not fit the
+    // role, no unknown or inactive code, no working area of the whole country.
+    for (const payload of [
+      { role: 'admin' },
+      { role: 'policy_viewer' },
+      { role: 'coordinator', municipality: 'GM0363' },
+      { role: 'municipality' },
+      { role: 'municipality', municipality: 'GM9999' },
+      { role: 'municipality', municipalities: ['GM0363'] },
+      { role: 'housing_corporation', municipalities: [] },
+      { role: 'housing_corporation', municipalities: ['GM0363', 'GM9998'] },
+      { role: 'housing_corporation', municipalities: Array.from({ length: MAX_LOCAL_WORKING_AREA + 1 }, (_, i) => `GM${String(1000 + i)}`) },
+      { sub: 'someone-else' },
+    ]) {
+      const res = await post({ payload: JSON.stringify(payload) });
+      expectProblem(res, 400, 'validation_failed');
+      expect(res.body).not.toMatch(/eyJ/);
+    }
   });
 
   it('signs in from the sign-in page with one click; a reload forgets it', async () => {
@@ -212,13 +257,24 @@ describe('embedded mode: one-click sign-in for the person at this computer', () 
       await page.getByRole('heading', { level: 1, name: 'Aanmelden' }).waitFor();
       expect(page.url()).toBe(`${base}/aanmelden?terug=%2Fverdeling`);
       await page.getByRole('heading', { name: 'Aanmelden op deze computer' }).waitFor();
-      await screenshot(page, '09-aanmelden-ingebouwd');
-      await expectAccessible(page, 'aanmelden (ingebouwd)');
-      await page.getByRole('button', { name: 'Aanmelden als coördinator' }).click();
+      await checkPage(page, '40-aanmelden-ingebouwd', { readme: true });
+      await page.getByRole('button', { name: 'Aanmelden', exact: true }).click();
       await page.getByRole('heading', { level: 1, name: 'Verdeling' }).waitFor();
       expect(page.url()).toBe(`${base}/verdeling`);
       await page.getByRole('link', { name: 'Voorstellen' }).click();
       await page.getByText('Er wachten geen voorstellen op beoordeling.').waitFor();
+      await page.reload();
+      await page.getByRole('heading', { level: 1, name: 'Aanmelden' }).waitFor();
+
+      // The person at the keyboard may try a municipality's desk too.
+      await page.getByRole('group', { name: 'Aanmelden als' }).getByLabel('Gemeente').check();
+      await page.getByRole('button', { name: 'Aanmelden', exact: true }).click();
+      await page.getByText('Fout: Kies een gemeente.').waitFor();
+      await page.getByRole('combobox', { name: 'Gemeente' }).selectOption('GM0344');
+      await checkPage(page, '41-aanmelden-ingebouwd-gemeente');
+      await page.getByRole('button', { name: 'Aanmelden', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Onze gezinnen' }).waitFor();
+      await page.getByText('Aangemeld als gemeente Utrecht').waitFor();
       await page.reload();
       await page.getByRole('heading', { level: 1, name: 'Aanmelden' }).waitFor();
       expect(watched.cspViolations).toEqual([]);

@@ -171,7 +171,8 @@ async function offersSection(reg: Registration) {
       caption: 'Woningaanbod voor dit gezin',
       actions: [
         { text: (o) => `Accepteren: aanbod van ${date(o.offeredOn)}`, applies: offered, run: decide('accepted') },
-        { text: (o) => `Afwijzen: aanbod van ${date(o.offeredOn)}`, applies: offered, run: decide('declined') },
+        // An accepted offer can still be declined (the family did not move in): the API allows it.
+        { text: (o) => `Afwijzen: aanbod van ${date(o.offeredOn)}`, applies: (o) => o.status === 'offered' || o.status === 'accepted', run: decide('declined') },
       ],
     }).element,
   );

@@ -10,7 +10,7 @@ import { radioGroup, selectField, textArea } from './forms';
 import { timestamp } from './format';
 import { collator } from './municipalities';
 import { describeProblem } from './problems';
-import { navigate, takeFlash, type PageContext } from './router';
+import { isAllowedPath, navigate, takeFlash, type PageContext } from './router';
 import { readClaims, session, signInWithToken, whoFrom, type Who } from './session';
 
 /** The desk's own start page, once the role is known. */
@@ -48,8 +48,9 @@ async function checkToken(token: string): Promise<void> {
   await apiRequest('/municipalities?pageSize=1', { token });
 }
 
+/** Back where the user was, if that page is on this role's desk; else the desk's start page. */
 function landing(back: string, who: Who): string {
-  return back === HOME ? (deskOf(who.role)?.home ?? HOME) : back;
+  return back !== HOME && isAllowedPath(back) ? back : (deskOf(who.role)?.home ?? HOME);
 }
 
 /** The role choice of the local sign-in: who the person at this computer wants to try the desks as. */

@@ -63,7 +63,7 @@ export async function renderWorklist(ctx: PageContext): Promise<void> {
 
   const families = dataTable({
     caption: 'Gezinnen die aandacht vragen, het langst wachtende eerst',
-    region: 'Gezinnen die aandacht vragen',
+    region: 'Tabel van de gezinnen die aandacht vragen',
     columns: [{ text: 'Gemeld op' }, { text: 'Meldende gemeente' }, { text: 'Huishouden' }, { text: 'Waarom' }, { text: 'Gezin' }],
     rows: attention.map((r) =>
       row(
@@ -78,7 +78,7 @@ export async function renderWorklist(ctx: PageContext): Promise<void> {
   });
   const deadlines = dataTable({
     caption: 'Verstreken termijnen, de oudste eerst',
-    region: 'Verstreken termijnen',
+    region: 'Tabel van de verstreken termijnen',
     columns: [{ text: 'Fase' }, { text: 'Aan zet' }, { text: 'Uiterlijk' }, { text: 'Signaal' }, { text: 'Gezin' }],
     rows: [...signals]
       .sort((x, y) => x.dueAt.localeCompare(y.dueAt))

@@ -58,6 +58,12 @@ export function replaceQuery(query: URLSearchParams): void {
   history.replaceState(null, '', `${location.pathname}${qs ? `?${qs}` : ''}`);
 }
 
+/** A known page that the signed-in role's desk has (after sign-in, where to go back to). */
+export function isAllowedPath(path: string): boolean {
+  const found = match(new URL(path, location.origin).pathname);
+  return found !== undefined && allowed(found.route);
+}
+
 export function currentPath(): string {
   return `${location.pathname}${location.search}`;
 }
