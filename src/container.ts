@@ -52,6 +52,7 @@ import { createMaatwerkRepository } from './modules/maatwerk/maatwerk-repository
 import { createMaatwerkService } from './modules/maatwerk/maatwerk-service.js';
 import { createMaatwerkReportService } from './modules/reports/maatwerk-report-service.js';
 import { createSimulationService } from './modules/distribution/distribution-simulation-service.js';
+import { createLeadTimesReportService, createLeadTimesRepository } from './modules/reports/lead-times-report.js';
 
 /** How long start-up waits for the rate limiter's Redis connection; an absent Redis does not block it. */
 const REDIS_CONNECT_WAIT_MS = 2_000;
@@ -228,6 +229,7 @@ export async function createContainer({ config, logger, clock = systemClock, rol
 
   const complianceReport = createComplianceReportService({ db, repo: createComplianceReportRepository(), municipalities: municipalitiesRepo, audit });
   const arrivalsReport = createArrivalsReportService({ db, repo: createArrivalsRepository(), audit });
+  const leadTimesReport = createLeadTimesReportService({ db, repo: createLeadTimesRepository(), audit });
   const signals = createSignalsService({ db, repo: createSignalsRepository(), registrations: registrationsRepo, clock, settings: config.deadlines });
   const webhooks = createWebhooksService({ db, repo: createWebhookRepository(), audit, pii, clock, logger, settings: config.webhooks, queue: () => webhookJobs.queue, metrics });
   metrics.stateGauge(
@@ -287,7 +289,7 @@ export async function createContainer({ config, logger, clock = systemClock, rol
     tracing,
     services: {
       audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, documents, retention, maatwerk, maatwerkReport,
-      complianceReport, arrivalsReport, signals, webhooks, simulation,
+      complianceReport, arrivalsReport, signals, webhooks, simulation, leadTimesReport,
     },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {

@@ -267,6 +267,20 @@ const MATRIX: Record<string, Operation> = {
     request: () => ({ url: '/api/v1/reports/arrivals?from=2026-01-01&to=2026-12-31' }),
     expect: { ...deny(...MUNICIPALITIES, 'coordinator', 'policy viewer'), ...Object.fromEntries(MUNICIPALITIES.map((c) => [c, 200])), coordinator: 200, 'policy viewer': 200 },
   },
+  getLeadTimesReport: {
+    // A municipality's figures are those of the families it reported: the fixture's month counts for the reporter only.
+    request: () => ({ url: '/api/v1/reports/lead-times?from=2026-11&to=2026-11' }),
+    contains: (b) => (b.items[0]!.registrations as number) > 0,
+    expect: {
+      ...deny(...MUNICIPALITIES, 'coordinator', 'policy viewer'),
+      'municipality (reporting)': '200+',
+      'municipality (receiving, approved)': '200-',
+      'municipality (out of scope)': '200-',
+      coordinator: '200+',
+      // Two families reported in the month: "<5", not a number.
+      'policy viewer': '200-',
+    },
+  },
   listSignals: {
     request: () => ({ url: '/api/v1/signals?status=all&pageSize=200' }),
     contains: (b, f) => b.items.some((i) => i.registrationId === f.registrationId),
