@@ -53,6 +53,8 @@ import { createMaatwerkService } from './modules/maatwerk/maatwerk-service.js';
 import { createMaatwerkReportService } from './modules/reports/maatwerk-report-service.js';
 import { createSimulationService } from './modules/distribution/distribution-simulation-service.js';
 import { createLeadTimesReportService, createLeadTimesRepository } from './modules/reports/lead-times-report.js';
+import { createHousingOffersRepository } from './modules/housing/housing-offers-repository.js';
+import { createHousingOffersService } from './modules/housing/housing-offers-service.js';
 
 /** How long start-up waits for the rate limiter's Redis connection; an absent Redis does not block it. */
 const REDIS_CONNECT_WAIT_MS = 2_000;
@@ -204,6 +206,8 @@ export async function createContainer({ config, logger, clock = systemClock, rol
   const shelterReport = createShelterReportService({ db, repo: createShelterReportRepository(), municipalities: municipalitiesRepo, clock, longStayDays: config.shelter.longStayDays });
 
   const housing = createHousingService({ db, audit, clock });
+  // Housing offers (issue 15): corporations offer dwellings, receiving municipalities decide.
+  const housingOffers = createHousingOffersService({ db, repo: createHousingOffersRepository(), registrations: registrationsRepo, audit, clock });
   const documents = createDocumentsService({
     db, repo: createDocumentsRepository(), registrations: registrationsRepo, audit, pii, privacy, clock, maxBytes: config.privacy.documentMaxBytes,
   });
@@ -289,7 +293,7 @@ export async function createContainer({ config, logger, clock = systemClock, rol
     tracing,
     services: {
       audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, documents, retention, maatwerk, maatwerkReport,
-      complianceReport, arrivalsReport, signals, webhooks, simulation, leadTimesReport,
+      complianceReport, arrivalsReport, signals, webhooks, simulation, leadTimesReport, housingOffers,
     },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {
