@@ -26,6 +26,8 @@ import { privacyRoutes } from './modules/privacy/privacy-routes.js';
 import { maatwerkRoutes } from './modules/maatwerk/maatwerk-routes.js';
 import { maatwerkReportRoutes } from './modules/reports/maatwerk-report-routes.js';
 import { simulationRoutes } from './modules/distribution/distribution-simulation-routes.js';
+import { leadTimesReportRoutes } from './modules/reports/lead-times-report-routes.js';
+import { housingOffersRoutes } from './modules/housing/housing-offers-routes.js';
 import { registerHttpMetrics } from './modules/metrics/metrics-http.js';
 import { registerHttpTracing } from './modules/tracing/tracing-http.js';
 
@@ -115,6 +117,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await api.register(maatwerkRoutes, { service: container.services.maatwerk });
       await api.register(maatwerkReportRoutes, { service: container.services.maatwerkReport });
       await api.register(simulationRoutes, { service: container.services.simulation });
+      await api.register(leadTimesReportRoutes, { service: container.services.leadTimesReport });
+      await api.register(housingOffersRoutes, { service: container.services.housingOffers });
     },
     { prefix: API_PREFIX },
   );

@@ -52,6 +52,9 @@ import { createMaatwerkRepository } from './modules/maatwerk/maatwerk-repository
 import { createMaatwerkService } from './modules/maatwerk/maatwerk-service.js';
 import { createMaatwerkReportService } from './modules/reports/maatwerk-report-service.js';
 import { createSimulationService } from './modules/distribution/distribution-simulation-service.js';
+import { createLeadTimesReportService, createLeadTimesRepository } from './modules/reports/lead-times-report.js';
+import { createHousingOffersRepository } from './modules/housing/housing-offers-repository.js';
+import { createHousingOffersService } from './modules/housing/housing-offers-service.js';
 
 /** How long start-up waits for the rate limiter's Redis connection; an absent Redis does not block it. */
 const REDIS_CONNECT_WAIT_MS = 2_000;
@@ -203,6 +206,8 @@ export async function createContainer({ config, logger, clock = systemClock, rol
   const shelterReport = createShelterReportService({ db, repo: createShelterReportRepository(), municipalities: municipalitiesRepo, clock, longStayDays: config.shelter.longStayDays });
 
   const housing = createHousingService({ db, audit, clock });
+  // Housing offers (issue 15): corporations offer dwellings, receiving municipalities decide.
+  const housingOffers = createHousingOffersService({ db, repo: createHousingOffersRepository(), registrations: registrationsRepo, audit, clock });
   const documents = createDocumentsService({
     db, repo: createDocumentsRepository(), registrations: registrationsRepo, audit, pii, privacy, clock, maxBytes: config.privacy.documentMaxBytes,
   });
@@ -228,6 +233,7 @@ export async function createContainer({ config, logger, clock = systemClock, rol
 
   const complianceReport = createComplianceReportService({ db, repo: createComplianceReportRepository(), municipalities: municipalitiesRepo, audit });
   const arrivalsReport = createArrivalsReportService({ db, repo: createArrivalsRepository(), audit });
+  const leadTimesReport = createLeadTimesReportService({ db, repo: createLeadTimesRepository(), audit });
   const signals = createSignalsService({ db, repo: createSignalsRepository(), registrations: registrationsRepo, clock, settings: config.deadlines });
   const webhooks = createWebhooksService({ db, repo: createWebhookRepository(), audit, pii, clock, logger, settings: config.webhooks, queue: () => webhookJobs.queue, metrics });
   metrics.stateGauge(
@@ -287,7 +293,7 @@ export async function createContainer({ config, logger, clock = systemClock, rol
     tracing,
     services: {
       audit, municipalities, registrations, allocation, review, ledger, housing, shelter, shelterReport, distribution, distributionReport, documents, retention, maatwerk, maatwerkReport,
-      complianceReport, arrivalsReport, signals, webhooks, simulation,
+      complianceReport, arrivalsReport, signals, webhooks, simulation, leadTimesReport, housingOffers,
     },
     /** The outbox relay: moves committed jobs to the queue. */
     startRelay(): OutboxRelay {

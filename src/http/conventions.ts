@@ -1,5 +1,5 @@
 // HTTP conventions of the Dutch API Design Rules, applied to every response in one place.
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from '../lib/random-pool.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, problemBody } from './errors.js';
 import { MAX_FIELD_ERRORS, toFieldErrors } from './validation.js';
@@ -22,7 +22,7 @@ export function traceIdFrom(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
   const m = value ? TRACEPARENT.exec(value) : null;
   if (m && m[1] !== '0'.repeat(32)) return m[1]!;
-  return randomBytes(16).toString('hex');
+  return pooledRandomBytes(16).toString('hex');
 }
 
 /** Network, PostgreSQL connection and identity-provider key-set failures (see auth-tokens.ts). */
@@ -100,7 +100,7 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
     request.log.error({ err: { message: error.message, code: error.code } }, 'framework error');
     err = new AppError('internal_error', `Something went wrong on our side. Quote trace id ${request.id} when reporting it.`);
   }
-  reply.header('traceresponse', `00-${request.id}-${randomBytes(8).toString('hex')}-00`);
+  reply.header('traceresponse', `00-${request.id}-${pooledRandomBytes(8).toString('hex')}-00`);
   reply.header('API-Version', API_VERSION);
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
   // No `instance`: the path is what could not be read.
@@ -120,7 +120,7 @@ export function registerConventions(app: FastifyInstance) {
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('traceresponse', `00-${request.traceId}-${randomBytes(8).toString('hex')}-00`);
+    reply.header('traceresponse', `00-${request.traceId}-${pooledRandomBytes(8).toString('hex')}-00`);
     // ADR: a trailing slash is another resource, and none exists. The router alone would match
     // `/municipalities/` to `/municipalities/:code` with an empty code.
     const path = request.url.split('?')[0]!;

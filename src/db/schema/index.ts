@@ -8,3 +8,4 @@ export * from './signals.js';
 export * from './webhooks.js';
 export * from './documents.js';
 export * from './maatwerk.js';
+export * from './housing.js';

@@ -18,6 +18,7 @@ export const AssignedFamily = Type.Object(
     reportedOn: CalendarDate,
     approvedOn: Type.Union([CalendarDate, Type.Null()]),
     transferredOn: Type.Union([CalendarDate, Type.Null()]),
+    offers: Type.Integer({ minimum: 0, maximum: 10_000, description: 'Live housing offers for the family (offered or accepted), from any corporation' }),
   },
   { additionalProperties: false },
 );

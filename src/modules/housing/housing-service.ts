@@ -5,6 +5,7 @@ import { amsterdamDate, type Clock } from '../../clock.js';
 import type { Actor, AuditService } from '../audit/audit-service.js';
 import type { Principal } from '../auth/auth-tokens.js';
 import { ageOn } from '../review/review-service.js';
+import { liveOffersOf } from './housing-offers-repository.js';
 
 /** A housing corporation sees a family from approval until it is housed (then it has a home). */
 const VISIBLE = ['approved', 'accepted', 'transferred'] as const;
@@ -29,6 +30,7 @@ export function createHousingService(deps: { db: Db; audit: AuditService; clock:
             reportedOn: registrations.reportedOn,
             approvedAt: registrations.approvedAt,
             transferredOn: registrations.transferredOn,
+            offers: liveOffersOf('registrations'),
             // Qualified by hand: inside a subquery drizzle would leave the columns unqualified.
             childBirthDates: sql<string[]>`coalesce((select array_agg(hm.birth_date::text order by hm.position)
               from ${householdMembers} hm where hm.registration_id = "registrations"."id" and hm.role = 'child'), '{}')`,
@@ -56,6 +58,7 @@ export function createHousingService(deps: { db: Db; audit: AuditService; clock:
           reportedOn: r.reportedOn,
           approvedOn: r.approvedAt ? amsterdamDate(r.approvedAt) : null,
           transferredOn: r.transferredOn,
+          offers: r.offers,
         })),
         page: q.page,
         pageSize: q.pageSize,

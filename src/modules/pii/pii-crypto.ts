@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
+import { pooledRandomBytes } from '../../lib/random-pool.js';
 
 /**
  * Where a ciphertext belongs: the table and column it is stored in and the id of its row. It is
@@ -79,7 +80,7 @@ export function createPiiCrypto(opts: { encryptionKey: Buffer; previousEncryptio
   return {
     currentKeyId,
     encrypt(plaintext, at) {
-      const nonce = randomBytes(NONCE_BYTES);
+      const nonce = pooledRandomBytes(NONCE_BYTES);
       const cipher = createCipheriv('aes-256-gcm', opts.encryptionKey, nonce, { authTagLength: TAG_BYTES });
       cipher.setAAD(additionalData(at, currentKeyId));
       const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

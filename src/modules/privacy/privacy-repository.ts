@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import {
-  activeBsnClaims, allocations, householdMembers, idempotencyKeys, registrationDocuments, registrationEvents, registrations, shelterStays,
+  activeBsnClaims, allocations, householdMembers, housingOffers, idempotencyKeys, registrationDocuments, registrationEvents, registrations, shelterStays,
 } from '../../db/schema/index.js';
 import { CLOSED_STATES } from './privacy-policy.js';
 
@@ -45,6 +45,8 @@ export function createPrivacyRepository() {
       await tx.update(registrationEvents).set({ reasonCiphertext: null }).where(and(eq(registrationEvents.registrationId, registrationId), isNotNull(registrationEvents.reasonCiphertext)));
       await tx.update(shelterStays).set({ locationCiphertext: null }).where(and(eq(shelterStays.registrationId, registrationId), isNotNull(shelterStays.locationCiphertext)));
       await tx.delete(registrationDocuments).where(eq(registrationDocuments.registrationId, registrationId));
+      // Housing offers hold no personal data, but an accessible dwelling for this family says something about its needs, which go too.
+      await tx.delete(housingOffers).where(eq(housingOffers.registrationId, registrationId));
       // The request hash is a keyed hash of the whole body (names, BSNs): it goes too.
       await tx.delete(idempotencyKeys).where(eq(idempotencyKeys.registrationId, registrationId));
       // Released at closing already; a claim left over would keep the family from registering again.

@@ -1,7 +1,7 @@
 // The OpenTelemetry SDK behind Tracing, loaded only when traces are exported. Nothing is
 // registered globally: the provider and the context manager belong to this container, so two
 // containers in one process (tests) keep their spans apart.
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from '../../lib/random-pool.js';
 import { ROOT_CONTEXT, SpanKind as OtelKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -27,11 +27,11 @@ export function createOtelTracing(settings: TracingSettings & { tracesUrl: strin
   let nextTraceId: string | undefined;
   const idGenerator: IdGenerator = {
     generateTraceId() {
-      const id = nextTraceId ?? randomBytes(16).toString('hex');
+      const id = nextTraceId ?? pooledRandomBytes(16).toString('hex');
       nextTraceId = undefined;
       return id;
     },
-    generateSpanId: () => randomBytes(8).toString('hex'),
+    generateSpanId: () => pooledRandomBytes(8).toString('hex'),
   };
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': settings.serviceName, ...(settings.role ? { 'spreiding.process.role': settings.role } : {}) }),

@@ -17,6 +17,14 @@ const REPORTS: Array<{ name: string; url: string; method?: 'POST'; payload?: obj
   { name: 'maatwerk', url: '/api/v1/reports/maatwerk?period=2026-H2', filename: 'maatwerk-report-2026-H2' },
   { name: 'compliance', url: '/api/v1/reports/compliance?period=2026-H2', filename: 'compliance-report-2026-H2' },
   { name: 'arrivals', url: '/api/v1/reports/arrivals?from=2026-01-01&to=2026-12-31', filename: 'arrivals-2026-01-01-2026-12-31' },
+  { name: 'lead-times', url: '/api/v1/reports/lead-times?from=2026-01&to=2026-12', filename: 'lead-times-2026-01-2026-12' },
+  {
+    name: 'simulation',
+    url: '/api/v1/distribution/simulations',
+    method: 'POST',
+    payload: { key: { kind: 'fixed', weights: { GM0363: '2', GM0599: '1' } }, units: 30 },
+    filename: 'distribution-simulation-30-units',
+  },
 ];
 
 beforeAll(async () => {

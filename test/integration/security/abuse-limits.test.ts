@@ -215,6 +215,8 @@ describe('bounded input', () => {
     putMunicipalityProfile: { facilities: {}, labourMarketRegion: null, wmoRegion: null, note: null },
     declareCapacity: { municipality: 'GM0363', period: '2026-H2', kind: 'dwelling', units: 1, bedrooms: 3, accessible: false },
     simulateDistribution: { key: { kind: 'population' }, units: 10 },
+    createHousingOffer: { registrationId: '00000000-0000-4000-8000-000000000000', municipality: 'GM0363', offeredOn: '2026-11-01', moveInDate: null, bedrooms: 3, accessible: false },
+    updateHousingOffer: { status: 'withdrawn' },
     setNeedsPolicy: { needs: { medicalCare: 'hard', specialEducation: 'hard', accessibleHousing: 'hard', largeDwelling: 'hard', languageSupport: 'hard' }, unknownProfile: 'available' },
   };
 

@@ -222,6 +222,18 @@ describe('every read of personal data and every state change is logged with the 
       expectRow(families.rows, corp, { action: 'assigned_family.read', resourceType: 'registration', resourceId: r1, registrationId: r1 });
     }
 
+    // Housing offers (issue 15): made by a corporation of the receiving municipality, accepted there.
+    const corporation: Who = { role: 'housing_corporation', municipalities: [second.municipality] };
+    const offered = await call('createHousingOffer', corporation, {
+      method: 'POST', url: '/api/v1/housing-offers',
+      payload: { registrationId: r1, municipality: second.municipality, offeredOn: '2026-11-30', moveInDate: '2027-01-04', bedrooms: 3, accessible: false },
+    });
+    const offerId = offered.res.json().id as string;
+    expectRow(offered.rows, corporation, { action: 'housing-offer.create', resourceType: 'housing-offer', resourceId: offerId, registrationId: r1 });
+    const acceptedOffer = await call('updateHousingOffer', receiver, { method: 'PATCH', url: `/api/v1/housing-offers/${offerId}`, payload: { status: 'accepted' } });
+    expectRow(acceptedOffer.rows, receiver, { action: 'housing-offer.update', resourceType: 'housing-offer', resourceId: offerId, registrationId: r1 });
+    expect(acceptedOffer.rows.find((r) => r.action === 'housing-offer.update')!.detail).toEqual({ old: { status: 'offered', moveInDate: '2027-01-04' }, new: { status: 'accepted', moveInDate: '2027-01-04' } });
+
     const transferred = await call('transferRegistration', AMSTERDAM, { method: 'POST', url: `/api/v1/registrations/${r1}/transfer`, payload: { transferredOn: '2026-11-29' } });
     expectRow(transferred.rows, AMSTERDAM, { action: 'registration.transferred', resourceType: 'registration', resourceId: r1, registrationId: r1 });
 

@@ -37,6 +37,8 @@ interface Fixture {
   /** A webhook subscription of the reporting municipality. */
   subscriptionId: string;
   documentId: string;
+  /** A housing offer of the working-area corporation for the family. */
+  offerId: string;
 }
 
 /** A PNG's first bytes, sent as a PDF: refused after the scope check (content_type_mismatch). */
@@ -240,6 +242,61 @@ const MATRIX: Record<string, Operation> = {
     contains: (b, f) => b.items.some((i) => i.registrationId === f.registrationId),
     expect: { ...deny('housing corporation (working area)', 'housing corporation (elsewhere)'), 'housing corporation (working area)': '200+', 'housing corporation (elsewhere)': '200-' },
   },
+  // Housing offers (issue 15): the corporation that made it, the receiving municipality, the coordinator.
+  createHousingOffer: {
+    byId: true,
+    // An offer dated in the future: refused after the scope check, so nothing is stored.
+    request: (f, _c, id = f.registrationId) => ({
+      method: 'POST',
+      url: '/api/v1/housing-offers',
+      payload: { registrationId: id, municipality: RECEIVER, offeredOn: '2099-01-01', moveInDate: null, bedrooms: 3, accessible: false },
+    }),
+    expect: {
+      ...deny('housing corporation (working area)', 'housing corporation (elsewhere)'),
+      'housing corporation (working area)': '400:future_date',
+      'housing corporation (elsewhere)': 404,
+    },
+  },
+  listHousingOffers: {
+    request: () => ({ url: '/api/v1/housing-offers?pageSize=200' }),
+    contains: (b, f) => b.items.some((i) => i.id === f.offerId),
+    expect: {
+      ...deny(...MUNICIPALITIES, 'coordinator', 'housing corporation (working area)', 'housing corporation (elsewhere)'),
+      'municipality (reporting)': '200-',
+      'municipality (receiving, approved)': '200+',
+      'municipality (out of scope)': '200-',
+      'housing corporation (working area)': '200+',
+      'housing corporation (elsewhere)': '200-',
+      coordinator: '200+',
+    },
+  },
+  getHousingOffer: {
+    byId: true,
+    request: (f, _c, id = f.offerId) => ({ url: `/api/v1/housing-offers/${id}` }),
+    expect: {
+      ...deny(...MUNICIPALITIES, 'coordinator', 'housing corporation (working area)', 'housing corporation (elsewhere)'),
+      'municipality (reporting)': 404,
+      'municipality (receiving, approved)': 200,
+      'municipality (out of scope)': 404,
+      'housing corporation (working area)': 200,
+      'housing corporation (elsewhere)': 404,
+      coordinator: 200,
+    },
+  },
+  updateHousingOffer: {
+    byId: true,
+    // A move-in date before the offer: the corporation that made it gets the field error; the move-in date is not the receiving side's to set (403).
+    request: (f, _c, id = f.offerId) => ({ method: 'PATCH', url: `/api/v1/housing-offers/${id}`, payload: { moveInDate: '2020-01-01' } }),
+    expect: {
+      ...deny(...MUNICIPALITIES, 'coordinator', 'housing corporation (working area)', 'housing corporation (elsewhere)'),
+      'municipality (reporting)': 404,
+      'municipality (receiving, approved)': 403,
+      'municipality (out of scope)': 404,
+      'housing corporation (working area)': '400:before_offer',
+      'housing corporation (elsewhere)': 404,
+      coordinator: 403,
+    },
+  },
   // Coordinator-only settings and figures: no per-family scope.
   getDistributionKey: { optional: true, request: () => ({ url: '/api/v1/distribution/key' }), expect: onlyCoordinator(200) },
   setDistributionKey: { optional: true, request: () => ({ method: 'PUT', url: '/api/v1/distribution/key', payload: {} }), expect: onlyCoordinator('pass') },
@@ -266,6 +323,20 @@ const MATRIX: Record<string, Operation> = {
   getArrivalsReport: {
     request: () => ({ url: '/api/v1/reports/arrivals?from=2026-01-01&to=2026-12-31' }),
     expect: { ...deny(...MUNICIPALITIES, 'coordinator', 'policy viewer'), ...Object.fromEntries(MUNICIPALITIES.map((c) => [c, 200])), coordinator: 200, 'policy viewer': 200 },
+  },
+  getLeadTimesReport: {
+    // A municipality's figures are those of the families it reported: the fixture's month counts for the reporter only.
+    request: () => ({ url: '/api/v1/reports/lead-times?from=2026-11&to=2026-11' }),
+    contains: (b) => (b.items[0]!.registrations as number) > 0,
+    expect: {
+      ...deny(...MUNICIPALITIES, 'coordinator', 'policy viewer'),
+      'municipality (reporting)': '200+',
+      'municipality (receiving, approved)': '200-',
+      'municipality (out of scope)': '200-',
+      coordinator: '200+',
+      // Two families reported in the month: "<5", not a number.
+      'policy viewer': '200-',
+    },
   },
   listSignals: {
     request: () => ({ url: '/api/v1/signals?status=all&pageSize=200' }),
@@ -438,7 +509,14 @@ beforeAll(async () => {
     payload: { kind: 'self_reliance_assessment', title: 'Zelfredzaamheid matrix', contentType: 'application/pdf', content: Buffer.from('%PDF-1.7\n%matrix\n').toString('base64') },
   });
   expect(added.statusCode, added.body).toBe(201);
-  fixture = { registrationId: id, allocationId, shelterStayId: stay.json().id, documentId: added.json().id, subscriptionId: subscription.json().id };
+  const offer = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/housing-offers',
+    headers: await headers('housing corporation (working area)'),
+    payload: { registrationId: id, municipality: RECEIVER, offeredOn: '2026-11-30', moveInDate: null, bedrooms: 3, accessible: false },
+  });
+  expect(offer.statusCode, offer.body).toBe(201);
+  fixture = { registrationId: id, allocationId, shelterStayId: stay.json().id, documentId: added.json().id, subscriptionId: subscription.json().id, offerId: offer.json().id };
 
   const second = await register(t, {}, REPORTER);
   await waitForStatus(t, second.id, 'proposed');
@@ -541,8 +619,15 @@ describe('a proposal is not yet the proposed municipality’s business', () => {
     const allocations = await t.app.inject({ url: '/api/v1/allocations?pageSize=200', headers: h });
     expect(allocations.json().items.map((i: { id: string }) => i.id)).not.toContain(a);
     if (operations.has('listAssignedFamilies')) {
-      const corp = await t.app.inject({ url: '/api/v1/assigned-families?pageSize=200', headers: await t.auth('housing_corporation', { municipalities: [proposed.municipality] }) });
+      const corpHeaders = await t.auth('housing_corporation', { municipalities: [proposed.municipality] });
+      const corp = await t.app.inject({ url: '/api/v1/assigned-families?pageSize=200', headers: corpHeaders });
       expect(corp.json().items.map((i: { registrationId: string }) => i.registrationId)).not.toContain(r);
+      // Nor can a corporation of that municipality offer it a dwelling yet.
+      const offer = await t.app.inject({
+        method: 'POST', url: '/api/v1/housing-offers', headers: corpHeaders,
+        payload: { registrationId: r, municipality: proposed.municipality, offeredOn: '2026-11-30', moveInDate: null, bedrooms: 3, accessible: false },
+      });
+      expect(offer.statusCode).toBe(404);
     }
     // The proposal is untouched.
     expect((await activeAllocation(t, r)).status).toBe('proposed');
