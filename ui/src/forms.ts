@@ -161,3 +161,13 @@ export function checkbox(opts: { label: Child; checked?: boolean; id?: string })
 
 /** Fields that can show an error, keyed by the API's JSON pointer. */
 export type FieldsByPointer = Record<string, { setError(text: string | null): void }>;
+
+/** The buttons under a form: the primary submit, and a cancel that closes it when given. */
+export function formButtons(submitText: string, onCancel?: () => void): HTMLElement {
+  return h(
+    'div',
+    { class: 'utrecht-button-group' },
+    h('button', { type: 'submit', class: 'utrecht-button utrecht-button--primary-action' }, submitText),
+    onCancel ? h('button', { type: 'button', class: 'utrecht-button utrecht-button--secondary-action', onclick: onCancel }, 'Annuleren') : null,
+  );
+}

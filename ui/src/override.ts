@@ -5,7 +5,7 @@ import { postJson } from './api';
 import { confirmDialog } from './confirm';
 import { alertBox, button, h, heading, paragraph, replaceChildren } from './dom';
 import { plural } from './format';
-import { selectField, textField } from './forms';
+import { selectField, textField, formButtons } from './forms';
 import { collator, displayName, matchesMunicipality, nameOf, type Municipality } from './municipalities';
 import { type ProblemContext } from './problems';
 import { applyFieldErrors, readReason, reasonField } from './reason';
@@ -90,12 +90,7 @@ export function overrideForm(o: OverrideOptions): { form: HTMLFormElement; focus
     found,
     warning,
     reason.field,
-    h(
-      'div',
-      { class: 'utrecht-button-group' },
-      h('button', { type: 'submit', class: 'utrecht-button utrecht-button--primary-action' }, 'Verder naar bevestigen'),
-      button('Annuleren', { onclick: o.onCancel }),
-    ),
+    formButtons('Verder naar bevestigen', o.onCancel),
   );
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -5,7 +5,7 @@ import { getAll, postJson } from './api';
 import { add, alertBox, button, h, heading, paragraph, replaceChildren, srOnly } from './dom';
 import { agesText } from './family';
 import { date, int, plural, todayInAmsterdam } from './format';
-import { checkbox, selectField, textField } from './forms';
+import { checkbox, selectField, textField, formButtons } from './forms';
 import { needsList, registrationStatus } from './labels';
 import { byName, loadMunicipalities, nameOf } from './municipalities';
 import { problemSummary } from './problems';
@@ -59,12 +59,7 @@ function offerForm(f: AssignedFamily, onCancel: () => void) {
     moveIn.field,
     bedrooms.field,
     accessible.field,
-    h(
-      'div',
-      { class: 'utrecht-button-group' },
-      h('button', { type: 'submit', class: 'utrecht-button utrecht-button--primary-action' }, 'Aanbod vastleggen'),
-      button('Annuleren', { onclick: onCancel }),
-    ),
+    formButtons('Aanbod vastleggen', onCancel),
   );
   const byPointer = { '/municipality': municipality, '/offeredOn': offeredOn, '/moveInDate': moveIn, '/bedrooms': bedrooms };
   form.addEventListener('submit', async (ev) => {

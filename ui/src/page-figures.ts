@@ -141,7 +141,7 @@ export async function renderFigures(ctx: PageContext): Promise<void> {
   let from = valid(ctx.query.get('van')) ?? addMonths(to, -(DEFAULT_MONTHS - 1));
   if (from > to) [from, to] = [to, from];
   if (monthsBetween(from, to).length > MAX_MONTHS) from = addMonths(to, -(MAX_MONTHS - 1));
-  const fromField = textField({ label: 'Van maand', type: 'month', description: 'Bijvoorbeeld 2026-01.', attrs: { value: from, max: thisMonth } });
+  const fromField = textField({ label: 'Van maand', type: 'month', attrs: { value: from, max: thisMonth } });
   const toField = textField({ label: 'Tot en met maand', type: 'month', attrs: { value: to, max: thisMonth } });
   const form = h(
     'form',

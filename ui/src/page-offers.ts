@@ -3,7 +3,7 @@
 import { confirmDialog } from './confirm';
 import { add, alertBox, button, h, heading, paragraph, replaceChildren } from './dom';
 import { date, todayInAmsterdam } from './format';
-import { textField } from './forms';
+import { textField, formButtons } from './forms';
 import { loadMunicipalities, nameOf } from './municipalities';
 import { changeOffer, dwellingText, loadOffers, offersTable, type HousingOffer } from './offers';
 import { familyText, loadAssigned, type AssignedFamily } from './page-assigned';
@@ -20,12 +20,7 @@ function moveInForm(o: HousingOffer, result: HTMLElement, onCancel: () => void) 
     heading(2, 'Verhuisdatum vastleggen', { id: 'verhuisdatum-kop' }),
     paragraph(`Voor de woning in ${nameOf(o.municipality)} (${dwellingText(o)}), aangeboden op ${date(o.offeredOn)}.`),
     when.field,
-    h(
-      'div',
-      { class: 'utrecht-button-group' },
-      h('button', { type: 'submit', class: 'utrecht-button utrecht-button--primary-action' }, 'Verhuisdatum opslaan'),
-      button('Annuleren', { onclick: onCancel }),
-    ),
+    formButtons('Verhuisdatum opslaan', onCancel),
   );
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

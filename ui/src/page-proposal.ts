@@ -6,7 +6,7 @@ import { confirmDialog } from './confirm';
 import { add, alertBox, button, dataList, h, heading, link, paragraph, replaceChildren, scrollRegion, srOnly, uid, type Child } from './dom';
 import { agesText, householdText, needsText, networkText, statusBadge } from './family';
 import { date, days, int, listNl, num, num2, periodLabel, plural, share, signedShare, timestamp } from './format';
-import { selectField, textArea, textField } from './forms';
+import { selectField, textArea, textField, formButtons } from './forms';
 import { allocationStatus, constraintReason, needMode, registrationStatus, selection } from './labels';
 import { byName, collator, loadMunicipalities, nameOf, type Municipality } from './municipalities';
 import { DECISION_FIELDS, overrideForm } from './override';
@@ -24,14 +24,14 @@ function balanceWords(b: number): string {
   return 'in balans';
 }
 
-export function breadcrumb(current: Child) {
+export function breadcrumb(current: Child, parent: { href: string; text: string } = { href: '/voorstellen', text: 'Voorstellen' }) {
   return h(
     'nav',
     { class: 'utrecht-breadcrumb-nav', 'aria-label': 'Kruimelpad' },
     h(
       'ol',
       { class: 'utrecht-breadcrumb-nav__list utrecht-breadcrumb-nav__list--html-ol' },
-      h('li', { class: 'utrecht-breadcrumb-nav__item' }, h('a', { href: '/voorstellen', class: 'utrecht-breadcrumb-nav__link utrecht-link utrecht-link--html-a' }, 'Voorstellen')),
+      h('li', { class: 'utrecht-breadcrumb-nav__item' }, h('a', { href: parent.href, class: 'utrecht-breadcrumb-nav__link utrecht-link utrecht-link--html-a' }, parent.text)),
       h('li', { class: 'utrecht-breadcrumb-nav__item' }, h('span', { class: 'utrecht-breadcrumb-nav__link utrecht-breadcrumb-nav__link--current', 'aria-current': 'page' }, current)),
     ),
   );
@@ -312,12 +312,7 @@ function startReject(deps: DecisionDeps) {
     heading(3, `Voorstel voor ${to} afwijzen`, { id: 'afwijzen-kop' }),
     paragraph(`Na het afwijzen volgt vanzelf een nieuw voorstel, waarin ${to} niet meer meedoet.`),
     reason.field,
-    h(
-      'div',
-      { class: 'utrecht-button-group' },
-      h('button', { type: 'submit', class: 'utrecht-button utrecht-button--primary-action' }, 'Verder naar bevestigen'),
-      button('Annuleren', { onclick: () => replaceChildren(deps.panel) }),
-    ),
+    formButtons('Verder naar bevestigen', () => replaceChildren(deps.panel)),
   );
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -208,7 +208,8 @@ export async function renderRegistration(ctx: PageContext): Promise<void> {
   const title = heading(1, 'Registratie');
   const crumb = h('span', null, 'Registratie');
   const body = h('div', { 'aria-busy': 'true' }, paragraph('De registratie wordt geladen…'));
-  add(ctx.view, breadcrumb(crumb), title, takeFlash(), body);
+  const parent = { href: '/registraties', text: session.role === 'municipality' ? 'Onze gezinnen' : 'Registraties' };
+  add(ctx.view, breadcrumb(crumb, parent), title, takeFlash(), body);
 
   let reg: Registration;
   let history: { items: HistoryEntry[] };

@@ -6,9 +6,10 @@ import { bar, divergingBar } from './bars';
 import { add, alertBox, button, dataList, h, heading, paragraph, replaceChildren } from './dom';
 import { csvDownloads } from './download';
 import { int, periodLabel, periodOf, previousPeriod, signed, todayInAmsterdam } from './format';
-import { radioGroup, selectField, textArea, textField } from './forms';
+import { radioGroup, selectField, textArea, textField, type FieldsByPointer } from './forms';
 import { collator, loadMunicipalities, matchesMunicipality, searchKey, type Municipality } from './municipalities';
 import { problemSummary } from './problems';
+import { applyFieldErrors } from './reason';
 import { takeFlash, type PageContext } from './router';
 import { cell, dataTable, numericCell, row, rowHeader } from './table';
 
@@ -215,7 +216,7 @@ export async function renderSimulation(ctx: PageContext): Promise<void> {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     replaceChildren(summary);
-    for (const f of [units, fixed]) f.setError(null);
+    for (const f of [units, period, fixed, ...componentRows.flatMap((c) => [c.attribute, c.weight])]) f.setError(null);
     let key: Key;
     const k = kind.value() || 'population';
     if (k === 'composite') {
@@ -246,6 +247,12 @@ export async function renderSimulation(ctx: PageContext): Promise<void> {
         fieldIds[`/key/components/${i}/attribute`] = c.attribute.input.id;
         fieldIds[`/key/components/${i}/weight`] = c.weight.input.id;
       });
+      const byPointer: FieldsByPointer = { '/units': units, '/period': period, '/key/weights': fixed };
+      componentRows.forEach((c, i) => {
+        byPointer[`/key/components/${i}/attribute`] = c.attribute;
+        byPointer[`/key/components/${i}/weight`] = c.weight;
+      });
+      applyFieldErrors(err, byPointer);
       const labels: Record<string, string> = { ...FIELDS };
       componentRows.forEach((_, i) => {
         labels[`/key/components/${i}/attribute`] = `Kenmerk ${i + 1}`;

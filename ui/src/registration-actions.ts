@@ -6,7 +6,7 @@ import { postJson } from './api';
 import { confirmDialog } from './confirm';
 import { add, button, h, heading, paragraph, replaceChildren } from './dom';
 import { date, todayInAmsterdam } from './format';
-import { selectField, textField } from './forms';
+import { selectField, textField, formButtons } from './forms';
 import { nameOf, type Municipality } from './municipalities';
 import { DECISION_FIELDS, overrideForm } from './override';
 import { problemSummary, type ProblemContext } from './problems';
@@ -52,12 +52,7 @@ function reproposeForm(p: Panel, reg: Registration) {
     heading(3, 'Opnieuw laten voorstellen', { id: 'opnieuw-kop' }),
     paragraph('Het gezin gaat terug in de wachtrij en krijgt vanzelf een nieuw voorstel. Gemeenten die het gezin eerder weigerden of die eerder werden afgewezen, doen niet meer mee.'),
     reason.field,
-    h(
-      'div',
-      { class: 'utrecht-button-group' },
-      h('button', { type: 'submit', class: 'utrecht-button utrecht-button--primary-action' }, 'Verder naar bevestigen'),
-      button('Annuleren', { onclick: () => replaceChildren(p.panel) }),
-    ),
+    formButtons('Verder naar bevestigen', () => replaceChildren(p.panel)),
   );
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -94,12 +89,7 @@ function declineForm(p: Panel, reg: Registration, allocationId: string) {
     paragraph('Na het weigeren gaat het gezin terug naar de coördinator, die een andere gemeente zoekt.'),
     category.field,
     reason.field,
-    h(
-      'div',
-      { class: 'utrecht-button-group' },
-      h('button', { type: 'submit', class: 'utrecht-button utrecht-button--primary-action' }, 'Verder naar bevestigen'),
-      button('Annuleren', { onclick: () => replaceChildren(p.panel) }),
-    ),
+    formButtons('Verder naar bevestigen', () => replaceChildren(p.panel)),
   );
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -158,12 +148,7 @@ function transferForm(p: Panel, reg: Registration) {
     heading(3, 'Verhuizing vastleggen', { id: 'verhuizing-kop' }),
     paragraph('Met de verhuizing eindigt de noodopvang bij de meldende gemeente.'),
     on.field,
-    h(
-      'div',
-      { class: 'utrecht-button-group' },
-      h('button', { type: 'submit', class: 'utrecht-button utrecht-button--primary-action' }, 'Verhuizing vastleggen'),
-      button('Annuleren', { onclick: () => replaceChildren(p.panel) }),
-    ),
+    formButtons('Verhuizing vastleggen', () => replaceChildren(p.panel)),
   );
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

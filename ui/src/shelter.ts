@@ -3,7 +3,7 @@
 import { patchJson, postJson } from './api';
 import { button, h, heading, paragraph, replaceChildren } from './dom';
 import { date, todayInAmsterdam } from './format';
-import { selectField, textField } from './forms';
+import { selectField, textField, formButtons } from './forms';
 import { problemSummary } from './problems';
 import { applyFieldErrors } from './reason';
 import { navigate } from './router';
@@ -64,12 +64,7 @@ export function newStayForm(registrationId: string, reportedOn: string, onCancel
     end.field,
     cost.field,
     location.field,
-    h(
-      'div',
-      { class: 'utrecht-button-group' },
-      h('button', { type: 'submit', class: 'utrecht-button utrecht-button--primary-action' }, 'Verblijf opslaan'),
-      button('Annuleren', { onclick: onCancel }),
-    ),
+    formButtons('Verblijf opslaan', onCancel),
   );
   const byPointer = { '/type': type, '/startDate': start, '/endDate': end, '/nightlyCostCents': cost, '/location': location };
   const ids = Object.fromEntries(Object.entries(byPointer).map(([k, f]) => [k, f.input.id]));
@@ -108,12 +103,7 @@ export function endStayForm(stay: ShelterStay, registrationId: string, onCancel:
     paragraph(`Verblijf vanaf ${date(stay.startDate)} beëindigen.`),
     result,
     end.field,
-    h(
-      'div',
-      { class: 'utrecht-button-group' },
-      h('button', { type: 'submit', class: 'utrecht-button utrecht-button--primary-action' }, 'Verblijf beëindigen'),
-      button('Annuleren', { onclick: onCancel }),
-    ),
+    formButtons('Verblijf beëindigen', onCancel),
   );
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
