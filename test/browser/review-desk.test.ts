@@ -452,6 +452,13 @@ describe('the review desk in Chromium', () => {
     await page.waitForURL(/meldend=GM0599/);
     await page.locator('[aria-busy]').waitFor({ state: 'detached' });
     await expect(rows.count()).resolves.toBe(1);
+
+    // The queue lists by when the family was registered, as it says: the family reported on
+    // 2 November (proposed again a moment ago) before the one of 10 November (proposed earlier).
+    await page.getByRole('navigation', { name: 'Hoofdmenu' }).getByRole('link', { name: 'Voorstellen' }).click();
+    const queue = page.locator('table.queue__table tbody tr');
+    await page.getByText('2 voorstellen wachten op beoordeling.').waitFor();
+    await expect(queue.locator('td:nth-child(2)').allTextContents()).resolves.toEqual(['2 november 2026', '10 november 2026']);
   }, STEP_MS);
 
   it('simulates another key against today\'s: per province and municipality, with both CSV dialects', async () => {
