@@ -3,7 +3,7 @@
 // Searching "Den Haag" finds 's-Gravenhage; choosing the reporting municipality warns first.
 import { postJson } from './api';
 import { confirmDialog } from './confirm';
-import { alertBox, button, h, heading, paragraph, replaceChildren } from './dom';
+import { alertBox, h, heading, paragraph, replaceChildren } from './dom';
 import { plural } from './format';
 import { selectField, textField, formButtons } from './forms';
 import { collator, displayName, matchesMunicipality, nameOf, type Municipality } from './municipalities';

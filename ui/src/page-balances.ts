@@ -8,7 +8,7 @@ import { csvDownloads } from './download';
 import { int, num2, periodLabel, periodOf, previousPeriod, share, signed, signedShare, todayInAmsterdam, toNumber } from './format';
 import { selectField, textField } from './forms';
 import { collator, loadMunicipalities, type Municipality } from './municipalities';
-import { describeProblem, problemSummary } from './problems';
+import { problemSummary } from './problems';
 import { navigate, takeFlash, type PageContext } from './router';
 
 /** Periods offered in the picker: the current half-year and this many before it. */

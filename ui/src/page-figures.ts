@@ -11,7 +11,7 @@ import { subgroup } from './labels';
 import { problemSummary } from './problems';
 import { navigate, takeFlash, type PageContext } from './router';
 import { session } from './session';
-import { cell, dataTable, numericCell, row, rowHeader } from './table';
+import { dataTable, numericCell, row, rowHeader } from './table';
 
 type Count = number | '<5';
 

@@ -1,7 +1,7 @@
 // The housing corporation's own offers: set the move-in date once it is known, or withdraw an
 // offer. The receiving municipality accepts or declines them on its side.
 import { confirmDialog } from './confirm';
-import { add, alertBox, button, h, heading, paragraph, replaceChildren } from './dom';
+import { add, alertBox, h, heading, paragraph, replaceChildren } from './dom';
 import { date, todayInAmsterdam } from './format';
 import { textField, formButtons } from './forms';
 import { loadMunicipalities, nameOf } from './municipalities';

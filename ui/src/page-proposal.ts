@@ -1,14 +1,14 @@
 // One proposal: the family, why the engine chose this municipality (the explanation made
 // visible), and the decision: approve, reject with a reason, or allocate elsewhere.
-import { ApiProblem, getJson, postJson } from './api';
+import { getJson, postJson } from './api';
 import { bar, divergingBar } from './bars';
 import { confirmDialog } from './confirm';
 import { add, alertBox, button, dataList, h, heading, link, paragraph, replaceChildren, scrollRegion, srOnly, uid, type Child } from './dom';
 import { agesText, householdText, needsText, networkText, statusBadge } from './family';
 import { date, days, int, listNl, num, num2, periodLabel, plural, share, signedShare, timestamp } from './format';
-import { selectField, textArea, textField, formButtons } from './forms';
+import { formButtons } from './forms';
 import { allocationStatus, constraintReason, needMode, registrationStatus, selection } from './labels';
-import { byName, collator, loadMunicipalities, nameOf, type Municipality } from './municipalities';
+import { byName, loadMunicipalities, nameOf, type Municipality } from './municipalities';
 import { DECISION_FIELDS, overrideForm } from './override';
 import { problemSummary, type ProblemContext } from './problems';
 import { applyFieldErrors, readReason, reasonField, REASON_MIN } from './reason';

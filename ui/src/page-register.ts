@@ -8,8 +8,8 @@ import { date, todayInAmsterdam } from './format';
 import { checkbox, radioGroup, selectField, textArea, textField, type Field, type RadioGroup } from './forms';
 import { NEED_FLAGS } from './labels';
 import { loadMunicipalities, nameOf, type Municipality } from './municipalities';
-import { municipalityList, type MunicipalityList } from './municipality-list';
-import { problemSummary } from './problems';
+import { municipalityList } from './municipality-list';
+import { describeProblem, problemSummary } from './problems';
 import { navigate, takeFlash, type PageContext } from './router';
 import { onSessionChange, session } from './session';
 import type { Registration } from './types';
@@ -352,7 +352,7 @@ export async function renderRegister(ctx: PageContext): Promise<void> {
     for (const kind of ['adults', 'children'] as const) for (const r of people[kind]) [r.name, r.bsn, r.birthDate].forEach((f) => f.setError(null));
     const fieldIds: Record<string, string> = {};
     const fields: Record<string, string> = { ...LABELS };
-    const described = problemSummary(problem, { title: 'Het gezin is nog niet gemeld', fields: {}, fieldIds: {} }).described;
+    const described = describeProblem(problem);
     for (const e of errors) {
       const text = described.fieldErrors.find((f) => f.pointer === e.pointer)?.text ?? 'is niet geldig';
       const m = /^\/household\/(adults|children)\/(\d+)\/(name|bsn|birthDate)$/.exec(e.pointer);

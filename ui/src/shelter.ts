@@ -1,7 +1,7 @@
 // Recording emergency shelter: a new stay (type, dates, cost per night, where) and the end of a
 // stay that is still running. The reporting municipality shelters the family until the move.
 import { patchJson, postJson } from './api';
-import { button, h, heading, paragraph, replaceChildren } from './dom';
+import { h, heading, paragraph, replaceChildren } from './dom';
 import { date, todayInAmsterdam } from './format';
 import { selectField, textField, formButtons } from './forms';
 import { problemSummary } from './problems';
