@@ -15,7 +15,6 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createContainer } from '../src/container.js';
@@ -25,6 +24,7 @@ import { signToken } from '../src/modules/auth/auth-tokens.js';
 import { distributeUnits } from '../src/modules/distribution/distribution-simulation.js';
 import { createLedger, type Ledger, type PreparedChoice } from '../src/modules/allocation/engine/index.js';
 import { parseWeightsCsv } from '../src/modules/allocation/engine/weights-csv.js';
+import { createNamedDatabase } from './lib/stack.js';
 
 const CSV_CANDIDATES = ['reference-data/municipalities-2024.csv', '../shared/data/municipalities-2024.csv'];
 const SYNTHETIC_COUNT = 10_000;
@@ -246,16 +246,6 @@ async function timed(run: () => Promise<unknown>): Promise<{ median: number; p95
   return { median: percentile(samples, 50), p95: percentile(samples, 95), max: samples[samples.length - 1]! };
 }
 
-async function admin(statement: string) {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(statement);
-  } finally {
-    await c.end();
-  }
-}
-
 /**
  * POST /api/v1/distribution/simulations with the population key against today's key (also
  * population, but a separate run: the worst case, two engine runs), 100,000 units, on a database
@@ -263,13 +253,10 @@ async function admin(statement: string) {
  * bare `allocate()` loop of the same length as the floor.
  */
 async function simulationBench(rows: Array<{ code: string; weight: number }>): Promise<boolean> {
-  const name = `spreiding_bench_sim_${Date.now().toString(36)}`;
-  await admin(`create database ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
+  const database = await createNamedDatabase(ADMIN_URL, `spreiding_bench_sim_${Date.now().toString(36)}`);
   const secret = randomBytes(32).toString('base64');
   const config = loadConfig({
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: database.url,
     AUTH_JWT_SECRET: secret,
     PII_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     PII_HMAC_KEY: randomBytes(32).toString('base64'),
@@ -319,7 +306,7 @@ async function simulationBench(rows: Array<{ code: string; weight: number }>): P
     return ok;
   } finally {
     await container.close();
-    await admin(`drop database if exists ${name} with (force)`);
+    await database.drop();
   }
 }
 

@@ -45,7 +45,7 @@ const view = (o: HousingOfferRow): HousingOfferView => ({
   updatedAt: o.updatedAt.toISOString(),
 });
 
-/** What an audit line may say about an offer: all of it (nothing in it is personal data). */
+/** What an audit line records of an offer: what can change (nothing in an offer is personal data). */
 const facts = (o: HousingOfferRow) => ({ status: o.status, moveInDate: o.moveInDate });
 
 export function createHousingOffersService(deps: { db: Db; repo: HousingOffersRepository; registrations: RegistrationsRepository; audit: AuditService; clock: Clock }) {

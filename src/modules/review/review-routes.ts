@@ -15,7 +15,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox<{ service: ReviewService }>
       schema: {
         operationId: 'listAllocations',
         tags: ['Allocations'],
-        summary: 'Allocations, oldest first (the review queue: status=proposed)',
+        summary: 'Allocations, oldest family first: by the date the family was reported and registered (the review queue: status=proposed)',
         querystring: ListAllocationsQuery,
         response: { 200: Page(AllocationSchema, 'AllocationPage'), ...errorResponses(400, 403) },
       },

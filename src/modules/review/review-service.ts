@@ -236,8 +236,10 @@ export function createReviewService(deps: ReviewDeps) {
           .from(allocations)
           .innerJoin(registrations, eq(registrations.id, allocations.registrationId))
           .where(where)
-          // The review queue works oldest first.
-          .orderBy(asc(allocations.createdAt), asc(allocations.id))
+          // The review queue works oldest family first: by when the family was reported and
+          // registered, not when it was last proposed (a family proposed again after a rejection
+          // keeps its place).
+          .orderBy(asc(registrations.reportedOn), asc(registrations.createdAt), asc(allocations.createdAt), asc(allocations.id))
           .limit(q.pageSize)
           .offset((q.page - 1) * q.pageSize),
         db
