@@ -93,10 +93,8 @@ export async function renderQueue(ctx: PageContext): Promise<void> {
       getAll<Signal>('/signals?stage=review').catch(() => ({ items: [] as Signal[], total: 0 })),
       loadMunicipalities(),
     ]);
+    // In the API's order: by when the family was reported and registered, not when it was last proposed.
     ({ items, total } = page);
-    // By when the family was registered, as the page says; the API lists by when it was last
-    // proposed, which puts a family that was rejected once behind newer ones.
-    items.sort((x, y) => x.family.reportedOn.localeCompare(y.family.reportedOn) || x.createdAt.localeCompare(y.createdAt));
     for (const sig of signals.items) {
       if (sig.allocationId && overdue.get(sig.allocationId) !== 'escalation') overdue.set(sig.allocationId, sig.level);
     }
