@@ -13,6 +13,7 @@ import { DECISION_FIELDS, overrideForm } from './override';
 import { problemSummary, type ProblemContext } from './problems';
 import { applyFieldErrors, readReason, reasonField, REASON_MIN } from './reason';
 import { navigate, takeFlash, type PageContext } from './router';
+import { cell, dataTable, numericCell, row, rowHeader } from './table';
 import type { Allocation, Candidate, Explanation } from './types';
 
 /** Long lists of excluded municipalities fold away beyond this many names. */
@@ -158,29 +159,15 @@ function constraintsSection(e: Explanation) {
       : null,
     removed.length === 0
       ? paragraph('Geen enkele gemeente is door een beperking uitgesloten.')
-      : h(
-          'table',
-          { class: 'utrecht-table utrecht-table--html-table constraints__table' },
-          h('caption', { class: 'utrecht-table__caption sr-only' }, 'Welke beperking welke gemeenten uitsloot'),
-          h(
-            'thead',
-            { class: 'utrecht-table__header' },
-            h('tr', { class: 'utrecht-table__row' }, ['Reden', 'Aantal', 'Gemeenten'].map((t) => h('th', { scope: 'col', class: 'utrecht-table__header-cell' }, t))),
+      : dataTable({
+          caption: 'Welke beperking welke gemeenten uitsloot',
+          region: 'Tabel van de uitsluitingen',
+          class: 'constraints__table',
+          columns: [{ text: 'Reden' }, { text: 'Aantal', numeric: true }, { text: 'Gemeenten' }],
+          rows: removed.map((r) =>
+            row(rowHeader(constraintReason(r.reason)), numericCell(int(r.count)), cell(namesList(r.codes, r.codesOmitted ?? Math.max(0, r.count - r.codes.length)))),
           ),
-          h(
-            'tbody',
-            { class: 'utrecht-table__body' },
-            removed.map((r) =>
-              h(
-                'tr',
-                { class: 'utrecht-table__row' },
-                h('th', { scope: 'row', class: 'utrecht-table__header-cell' }, constraintReason(r.reason)),
-                h('td', { class: 'utrecht-table__cell utrecht-table__cell--numeric-data' }, int(r.count)),
-                h('td', { class: 'utrecht-table__cell' }, namesList(r.codes, r.codesOmitted ?? Math.max(0, r.count - r.codes.length))),
-              ),
-            ),
-          ),
-        ),
+        }).element,
   );
 }
 
