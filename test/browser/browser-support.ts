@@ -113,6 +113,9 @@ export async function horizontalOverflow(page: Page): Promise<{ scrollWidth: num
  */
 export async function checkPage(page: Page, name: string, opts: { readme?: boolean } = {}): Promise<void> {
   await page.setViewportSize(VIEWPORT);
+  // No technical ids on screen: no UUIDs, CBS codes or token subjects in what a person reads.
+  const text = await page.locator('body').innerText();
+  expect(text, `${name} shows a technical id`).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\bGM\d{4}\b|\b(cli|embedded-ui|browser-test)[:-]/i);
   await screenshot(page, name, opts);
   await expectAccessible(page, `${name} (1280×800)`);
   await page.setViewportSize(NARROW);

@@ -217,7 +217,8 @@ function explanationSection(a: Allocation) {
     'section',
     { class: 'proposal__why', 'aria-labelledby': 'waarom-kop' },
     heading(2, 'Waarom deze gemeente?', { id: 'waarom-kop' }),
-    e.summaryNl ? h('p', { class: 'utrecht-paragraph utrecht-paragraph--lead proposal__summary' }, e.summaryNl) : null,
+    // The API names each municipality with its CBS code in brackets; the page shows names only.
+    e.summaryNl ? h('p', { class: 'utrecht-paragraph utrecht-paragraph--lead proposal__summary' }, e.summaryNl.replace(/ \(GM\d{4}\)/g, '')) : null,
     e.selection === 'fallback_no_upper_quota_candidate' ? alertBox('warning', [paragraph(selection(e.selection))]) : paragraph(selection(e.selection)),
     e.override ? paragraph(`Toegewezen door de coördinator${e.override.replaced ? `; dit vervangt het voorstel voor ${nameOf(e.override.replaced)}` : ''}.`) : null,
     dataList(
