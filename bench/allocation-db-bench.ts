@@ -19,7 +19,6 @@
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, platform, release, arch, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -29,9 +28,9 @@ import { loadConfig } from '../src/config.js';
 import { createContainer, type Container } from '../src/container.js';
 import { seedReferenceData } from '../src/db/seed.js';
 import { createLogger } from '../src/logger.js';
+import { writeResultsSection } from './lib/results.js';
 
 const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const SECTION = '## Allocation (database)';
 const TARGET_RATIO = 0.5;
 const REPORTERS = ['GM0363', 'GM0599', 'GM0518', 'GM0344'];
@@ -176,7 +175,7 @@ async function main() {
     const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}; ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory; ${platform()} ${release()} (${arch()}); Node ${process.version}; ${pgVersion} on the same machine (fsync on, synchronous_commit on)`;
     const section = renderSection(rows, statements, `${machine}. ${load}`);
     process.stdout.write(`\n${section}`);
-    if (!args.values['no-write']) writeSection(section);
+    if (!args.values['no-write']) writeResultsSection(SECTION, section);
   } finally {
     await raw.end();
     await container.close();
@@ -327,18 +326,3 @@ ${st.statements.map((q, i) => `| ${i + 1} | \`${q.text.replace(/\|/g, '\\|').sli
 `;
 }
 
-function writeSection(section: string) {
-  const text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
-  const start = text.indexOf(`${SECTION}\n`);
-  let out: string;
-  if (start < 0) out = `${text.trimEnd()}\n\n${section}`;
-  else {
-    // Up to the next section of the same or a higher level; other sections stay as they are.
-    const rest = text.slice(start + SECTION.length);
-    const m = /\n## |\n# /.exec(rest);
-    const end = m ? start + SECTION.length + m.index + 1 : text.length;
-    out = `${text.slice(0, start)}${section}${m ? '\n' : ''}${text.slice(end)}`;
-  }
-  writeFileSync(RESULTS, out);
-  process.stdout.write(`wrote ${RESULTS}\n`);
-}

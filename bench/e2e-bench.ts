@@ -25,11 +25,8 @@
  * Writes bench/RESULTS.md, section "## End-to-end", leaving every other section as it was.
  * Exits 1 when a run goes wrong (errors, lost or doubled registrations), not for a missed target.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -39,13 +36,13 @@ import { cpuEnd, cpuStart, cpuTotal, describeMachine, fmtCpu, type CpuSplit } fr
 import type { IntakeProfile } from './lib/intake-profile.js';
 import type { LoadResult } from './lib/load.js';
 import { createLoadRunner } from './lib/run-load.js';
+import { gitCommit, RESULTS_FILE, writeResultsSection } from './lib/results.js';
 import {
   connectedWorkers, createNamedDatabase, municipalityToken, prepareDatabase, rssKb, serviceEnv, spawnService, until, waitReady, type Service,
 } from './lib/stack.js';
 
 const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const SECTION = '## End-to-end';
 const TARGET_RATIO = 0.5;
 const TARGET_LAG_P99_MS = 250;
@@ -617,33 +614,6 @@ function report(o: { started: Date; commit: string; machine: string; load: [numb
   return lines.join('\n');
 }
 
-/** Replaces this bench's section of RESULTS.md and leaves every other section as it was. */
-function writeSection(body: string) {
-  const text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
-  const start = text.indexOf(`\n${SECTION}\n`);
-  let out: string;
-  if (start < 0) {
-    out = `${text.replace(/\n*$/, '')}\n\n${body}\n`;
-  } else {
-    const rest = text.slice(start + 1 + SECTION.length);
-    const next = /\n## /.exec(rest);
-    const end = next ? start + 1 + SECTION.length + next.index + 1 : text.length;
-    out = `${text.slice(0, start + 1)}${body}\n${next ? '\n' : ''}${text.slice(end)}`;
-  }
-  writeFileSync(RESULTS, out);
-}
-
-/** The commit the service code came from, marked when the working tree differs from it. */
-function gitCommit(): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'migrations'], { encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${head} (src/ with uncommitted changes)` : head;
-  } catch {
-    return 'unknown';
-  }
-}
-
 async function main() {
   const started = new Date();
   const commit = gitCommit();
@@ -666,8 +636,8 @@ async function main() {
     process.exitCode = 1;
   }
   if (!args.values['no-write'] && problems.length === 0) {
-    writeSection(text);
-    log(`written to ${RESULTS} (${SECTION})`);
+    writeResultsSection(SECTION, text);
+    log(`written to ${RESULTS_FILE} (${SECTION})`);
   }
 }
 

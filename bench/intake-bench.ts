@@ -16,21 +16,19 @@
  * Redis, load generator). Writes bench/RESULTS.md, section "## Intake against its floor".
  * Exits 1 when a run goes wrong (non-2xx, connection errors), not for a missed target.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from '../test/support/redis-server.js';
 import { cpuEnd, cpuStart, cpuTotal, describeMachine, fmtCpu, type CpuSplit } from './lib/cpu.js';
 import type { LoadResult } from './lib/load.js';
 import { createLoadRunner } from './lib/run-load.js';
 import { createNamedDatabase, municipalityToken, prepareDatabase, serviceEnv, spawnService, until, waitReady, type Service } from './lib/stack.js';
+import { gitCommit, RESULTS_FILE, writeResultsSection } from './lib/results.js';
 
 const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const SECTION = '## Intake against its floor';
 const TARGET_RATIO = 0.7;
 const REPORTER = 'GM0363';
@@ -122,16 +120,6 @@ const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 
-function gitCommit(): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'migrations', 'bench'], { encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${head} (with uncommitted changes)` : head;
-  } catch {
-    return 'unknown';
-  }
-}
-
 function report(o: { started: Date; commit: string; machine: string; load: [number, number]; m: Measurement[] }): string {
   const find = (kind: string, transport: Transport, processes: number) => o.m.filter((x) => x.kind === kind && x.transport === transport && x.processes === processes);
   const mean = (xs: Measurement[]) => xs.reduce((a, x) => a + x.load.okPerSec, 0) / xs.length;
@@ -197,20 +185,6 @@ function whyText(floors: Measurement[], intake: Measurement | undefined): string
   ];
 }
 
-/** Replaces this bench's section of RESULTS.md and leaves every other section as it was. */
-function writeSection(body: string) {
-  const text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
-  const start = text.indexOf(`\n${SECTION}\n`);
-  if (start < 0) {
-    writeFileSync(RESULTS, `${text.replace(/\n*$/, '')}\n\n${body}\n`);
-    return;
-  }
-  const rest = text.slice(start + 1 + SECTION.length);
-  const next = /\n## /.exec(rest);
-  const end = next ? start + 1 + SECTION.length + next.index + 1 : text.length;
-  writeFileSync(RESULTS, `${text.slice(0, start + 1)}${body}\n${next ? '\n' : ''}${text.slice(end)}`);
-}
-
 async function main() {
   const started = new Date();
   const loadBefore = loadavg()[0]!;
@@ -237,8 +211,8 @@ async function main() {
     log(`\nPROBLEMS:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     process.exitCode = 1;
   } else if (!args.values['no-write']) {
-    writeSection(text);
-    log(`written to ${RESULTS} (${SECTION})`);
+    writeResultsSection(SECTION, text);
+    log(`written to ${RESULTS_FILE} (${SECTION})`);
   }
 }
 

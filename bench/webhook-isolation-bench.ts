@@ -22,20 +22,18 @@
  *   npx tsx bench/webhook-isolation-bench.ts [--rate 50] [--seconds 10] [--subscriptions 3] [--rounds 2] [--no-write]
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { cpus, loadavg, release } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort } from '../test/support/redis-server.js';
 import type { LoadResult, LoadSpec } from './lib/load.js';
 import { createNamedDatabase, municipalityToken, prepareDatabase, serviceEnv, spawnService, until, waitReady, type Service } from './lib/stack.js';
+import { RESULTS_FILE, writeResultsSection } from './lib/results.js';
 
 const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const SECTION = '## Webhook isolation';
 const REPORTER = 'GM0363';
 const WARMUP_SECONDS = 3;
@@ -259,19 +257,6 @@ function report(rows: Row[], started: Date, load: [number, number]): string {
   return lines.join('\n');
 }
 
-function writeSection(body: string) {
-  const text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
-  const start = text.indexOf(`\n${SECTION}\n`);
-  if (start < 0) {
-    writeFileSync(RESULTS, `${text.replace(/\n*$/, '')}\n\n${body}\n`);
-    return;
-  }
-  const rest = text.slice(start + 1 + SECTION.length);
-  const next = /\n## /.exec(rest);
-  const end = next ? start + 1 + SECTION.length + next.index + 1 : text.length;
-  writeFileSync(RESULTS, `${text.slice(0, start + 1)}${body}\n${next ? '\n' : ''}${text.slice(end)}`);
-}
-
 async function main() {
   const started = new Date();
   const loadBefore = loadavg()[0]!;
@@ -296,8 +281,8 @@ async function main() {
     log(`\nPROBLEMS:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     process.exitCode = 1;
   } else if (!args.values['no-write']) {
-    writeSection(text);
-    log(`written to ${RESULTS} (${SECTION})`);
+    writeResultsSection(SECTION, text);
+    log(`written to ${RESULTS_FILE} (${SECTION})`);
   }
 }
 
