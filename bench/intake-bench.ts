@@ -8,7 +8,7 @@
  * the same valid families by the same load generator (autocannon, --connections, --seconds after
  * 3 s of warm-up), each measurement on a fresh database.
  *
- *   TCP:         floor, intake, floor again (the ratio uses the floor's mean) — target ≥ 0.7;
+ *   TCP:         floor and intake alternating, --rounds times (medians; each phase after a CHECKPOINT) — target ≥ 0.7;
  *   Unix socket: the same over PostgreSQL's socket (--socket-dir), floor and intake;
  *   N api:       N api processes (load spread over them) against N floor processes (--apis).
  *
@@ -24,7 +24,7 @@ import { freePort } from '../test/support/redis-server.js';
 import { cpuEnd, cpuStart, cpuTotal, describeMachine, fmtCpu, type CpuSplit } from './lib/cpu.js';
 import type { LoadResult } from './lib/load.js';
 import { createLoadRunner } from './lib/run-load.js';
-import { createNamedDatabase, municipalityToken, prepareDatabase, serviceEnv, spawnService, until, waitReady, type Service } from './lib/stack.js';
+import { checkpoint, createNamedDatabase, municipalityToken, prepareDatabase, serviceEnv, spawnService, until, waitReady, type Service } from './lib/stack.js';
 import { gitCommit, RESULTS_FILE, writeResultsSection } from './lib/results.js';
 
 const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -40,6 +40,7 @@ const args = parseArgs({
     connections: { type: 'string', default: '16' },
     apis: { type: 'string', default: '2' },
     'socket-dir': { type: 'string', default: '/var/run/postgresql' },
+    rounds: { type: 'string', default: '3' },
     'no-write': { type: 'boolean', default: false },
   },
   strict: true,
@@ -48,6 +49,12 @@ const SECONDS = Number(args.values.seconds);
 const CONNECTIONS = Number(args.values.connections);
 const API_COUNTS = args.values.apis.split(',').filter((s) => s !== '').map(Number);
 const SOCKET_DIR = args.values['socket-dir'];
+/**
+ * The 1-process TCP pair is measured this many times, floor and intake alternating: on this
+ * machine a phase's PostgreSQL cost per row varies up to 3× with group commit (backends waiting on
+ * WALWrite), so one pair can put the ratio anywhere between 0.4 and 0.8. The verdict uses medians.
+ */
+const ROUNDS = Number(args.values.rounds);
 
 const problems: string[] = [];
 const runLoad = createLoadRunner(REPORTER, problems);
@@ -101,11 +108,12 @@ async function measure(kind: 'floor' | 'intake', transport: Transport, processes
     const path = kind === 'floor' ? '/bare-intake' : '/api/v1/registrations';
     const token = kind === 'intake' ? await municipalityToken(REPORTER, `bench:${label}`) : undefined;
     const spec = { url: urls[0]!, ...(urls.length > 1 ? { urls } : {}), path, ...(token ? { token } : {}), rate: 0, connections: CONNECTIONS };
+    await checkpoint(ADMIN_URL);
     await runLoad({ ...spec, durationSec: WARMUP_SECONDS });
     const w = await cpuStart(db.url, servers.map((s) => s.pid), redisPid);
     const load = await runLoad({ ...spec, durationSec: SECONDS });
     const cpu = await cpuEnd(w, load.ok, load.cpuMs);
-    const what = `${kind === 'floor' ? 'floor' : 'intake'}, ${processes} process${processes > 1 ? 'es' : ''}, ${transport === 'tcp' ? 'TCP' : 'Unix socket'}${label.endsWith('again') ? ' (again)' : ''}`;
+    const what = `${kind === 'floor' ? 'floor' : 'intake'}, ${processes} process${processes > 1 ? 'es' : ''}, ${transport === 'tcp' ? 'TCP' : 'Unix socket'}${/-r\d+$/.test(label) ? `, round ${label.split('-r').pop()}` : ''}`;
     log(`  ${what}: ${load.okPerSec.toFixed(0)}/s, p50 ${load.latencyMs.p50.toFixed(1)} ms, p99 ${load.latencyMs.p99.toFixed(1)} ms; CPU ms/registration ${fmtCpu(cpu)}`);
     return { what, kind, transport, processes, load, cpu };
   } finally {
@@ -123,12 +131,19 @@ const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 function report(o: { started: Date; commit: string; machine: string; load: [number, number]; m: Measurement[] }): string {
   const find = (kind: string, transport: Transport, processes: number) => o.m.filter((x) => x.kind === kind && x.transport === transport && x.processes === processes);
   const mean = (xs: Measurement[]) => xs.reduce((a, x) => a + x.load.okPerSec, 0) / xs.length;
-  const floorTcp = mean(find('floor', 'tcp', 1));
-  const intakeTcp = mean(find('intake', 'tcp', 1));
+  const median = (xs: Measurement[]) => {
+    const v = xs.map((x) => x.load.okPerSec).sort((a, b) => a - b);
+    return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+  };
+  const floors = find('floor', 'tcp', 1);
+  const intakes = find('intake', 'tcp', 1);
+  const floorTcp = median(floors);
+  const intakeTcp = median(intakes);
   const ratio = intakeTcp / floorTcp;
+  const roundRatios = intakes.map((x, i) => x.load.okPerSec / floors[i]!.load.okPerSec);
   const floorSock = mean(find('floor', 'socket', 1));
   const intakeSock = mean(find('intake', 'socket', 1));
-  const cmd = `npx tsx bench/intake-bench.ts --seconds ${SECONDS} --connections ${CONNECTIONS} --apis ${API_COUNTS.join(',')} --socket-dir ${SOCKET_DIR}`;
+  const cmd = `npx tsx bench/intake-bench.ts --rounds ${ROUNDS} --seconds ${SECONDS} --connections ${CONNECTIONS} --apis ${API_COUNTS.join(',')} --socket-dir ${SOCKET_DIR}`;
   const lines = [
     SECTION,
     '',
@@ -145,7 +160,7 @@ function report(o: { started: Date; commit: string; machine: string; load: [numb
     '',
     '| Target / figure | Value | Verdict |',
     '| --- | --- | --- |',
-    `| Intake ≥ ${TARGET_RATIO} × its floor (1 process, TCP) | ${f0(intakeTcp)} / ${f0(floorTcp)} = ${ratio.toFixed(2)} | ${verdict(ratio >= TARGET_RATIO)} |`,
+    `| Intake ≥ ${TARGET_RATIO} × its floor (1 process, TCP; medians of ${ROUNDS} rounds) | ${f0(intakeTcp)} / ${f0(floorTcp)} = ${ratio.toFixed(2)} (per round ${roundRatios.map((x) => x.toFixed(2)).join(', ')}) | ${verdict(ratio >= TARGET_RATIO)} |`,
     `| Unix socket: intake / floor | ${f0(intakeSock)} / ${f0(floorSock)} = ${(intakeSock / floorSock).toFixed(2)} | (socket vs TCP: intake ×${(intakeSock / intakeTcp).toFixed(2)}, floor ×${(floorSock / floorTcp).toFixed(2)}) |`,
     ...API_COUNTS.map((n) => {
       const i = mean(find('intake', 'tcp', n));
@@ -192,9 +207,10 @@ async function main() {
   redisPid = machine.redisPid;
   log(`Intake against its floor: ${SECONDS} s phases, ${CONNECTIONS} connections\n${machine.text}`);
   const m: Measurement[] = [];
-  m.push(await measure('floor', 'tcp', 1, 'floor-tcp'));
-  m.push(await measure('intake', 'tcp', 1, 'intake-tcp'));
-  m.push(await measure('floor', 'tcp', 1, 'floor-tcp-again'));
+  for (let round = 1; round <= ROUNDS; round++) {
+    m.push(await measure('floor', 'tcp', 1, `floor-tcp-r${round}`));
+    m.push(await measure('intake', 'tcp', 1, `intake-tcp-r${round}`));
+  }
   if (existsSync(SOCKET_DIR)) {
     m.push(await measure('floor', 'socket', 1, 'floor-socket'));
     m.push(await measure('intake', 'socket', 1, 'intake-socket'));
