@@ -23,8 +23,8 @@ export function writeResultsSection(heading: string, body: string): void {
   writeFileSync(RESULTS_FILE, `${text.slice(0, start)}${section}${next ? '\n' : ''}${text.slice(end)}`);
 }
 
-/** The commit the measured code came from, marked when the working tree differs from it there. */
-export function gitCommit(paths: readonly string[] = ['src', 'migrations', 'bench']): string {
+/** The commit the measured code came from, marked when the working tree differs from it there (results written by an earlier bench of the same run do not count). */
+export function gitCommit(paths: readonly string[] = ['src', 'migrations', 'bench', ':(exclude)bench/RESULTS.md']): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--', ...paths], { encoding: 'utf8' }).trim() !== '';
