@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { createDatabase } from '../../src/db/client.js';
 import { bound, createPiiCrypto } from '../../src/modules/pii/pii-crypto.js';
-import { createRegistrationsRepository } from '../../src/modules/registrations/registrations-repository.js';
+import { createRegistrationsRepository, intakeColumns } from '../../src/modules/registrations/registrations-repository.js';
 import type { CreateRegistration } from '../../src/modules/registrations/registrations-schemas.js';
 import { TEST_HMAC_KEY, TEST_PII_KEY } from '../../test/support/harness.js';
 
@@ -38,17 +38,7 @@ app.post('/bare-intake', async (req, reply) => {
   ].map((m) => ({ id: randomUUID(), role: m.role, position: m.position, bsn_hmac: m.p.bsn, bsn_ciphertext: encrypted.bsn, name_ciphertext: encrypted.name, birth_date: m.p.birthDate }));
   await repo.insertIntake(database.db, {
     id,
-    reportingMunicipality: body.reportingMunicipality,
-    reportedOn: body.reportedOn,
-    subgroup: body.subgroup,
-    eligibility: body.eligibility,
-    adults: body.household.adults.length,
-    children: body.household.children.length,
-    needs: body.needs ?? {},
-    networkMunicipalities: body.networkMunicipalities ?? [],
-    excludedMunicipalities: body.excludedMunicipalities ?? [],
-    regionRestriction: body.regionRestriction ?? null,
-    workRegion: body.workRegion ?? null,
+    ...intakeColumns(body),
     notesCiphertext: body.notes ? encrypted.notes : null,
     now,
     createdBySub: actor.sub,

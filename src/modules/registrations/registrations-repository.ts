@@ -5,6 +5,7 @@ import {
   activeBsnClaims, allocations, duplicateAttempts, householdMembers, idempotencyKeys, registrationEvents, registrationLinks, registrations,
   type RegistrationStatus,
 } from '../../db/schema/index.js';
+import type { CreateRegistration } from './registrations-schemas.js';
 
 export type RegistrationRow = typeof registrations.$inferSelect;
 export type NewRegistrationRow = typeof registrations.$inferInsert;
@@ -12,6 +13,26 @@ export type MemberRow = typeof householdMembers.$inferSelect;
 export type EventRow = typeof registrationEvents.$inferSelect;
 
 export const ACTIVE_ALLOCATION_STATUSES = ['proposed', 'approved', 'accepted'] as const;
+
+/**
+ * The registration's own columns from a validated request. The intake and the bench's bare
+ * intake floor share it, so the floor writes the same row as the service when a field is added.
+ */
+export function intakeColumns(body: CreateRegistration) {
+  return {
+    reportingMunicipality: body.reportingMunicipality,
+    reportedOn: body.reportedOn,
+    subgroup: body.subgroup,
+    eligibility: body.eligibility,
+    adults: body.household.adults.length,
+    children: body.household.children.length,
+    needs: body.needs ?? {},
+    networkMunicipalities: body.networkMunicipalities ?? [],
+    excludedMunicipalities: body.excludedMunicipalities ?? [],
+    regionRestriction: body.regionRestriction ?? null,
+    workRegion: body.workRegion ?? null,
+  };
+}
 
 export function createRegistrationsRepository() {
   return {

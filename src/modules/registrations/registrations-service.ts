@@ -17,7 +17,7 @@ import { tracingOff, type Tracing } from '../tracing/tracing.js';
 import type { PrivacyPolicy } from '../privacy/privacy-policy.js';
 import { checkEligibility } from './eligibility.js';
 import type { MaatwerkRepository } from '../maatwerk/maatwerk-repository.js';
-import { RECEIVER_VISIBLE, visibleTo, type RegistrationRow, type RegistrationsRepository } from './registrations-repository.js';
+import { intakeColumns, RECEIVER_VISIBLE, visibleTo, type RegistrationRow, type RegistrationsRepository } from './registrations-repository.js';
 import type { CreateRegistration, RegistrationDetailView, RegistrationSummaryView } from './registrations-schemas.js';
 
 const EARLIEST_DATE = '1900-01-01';
@@ -204,17 +204,7 @@ export function createRegistrationsService(deps: RegistrationsDeps) {
       const outboxRow = { id: randomUUID(), jobName: 'allocate', jobId: allocateJobId(id, 1), payload: job };
       const inserted = await repo.insertIntake(db, {
         id,
-        reportingMunicipality: body.reportingMunicipality,
-        reportedOn: body.reportedOn,
-        subgroup: body.subgroup,
-        eligibility: body.eligibility,
-        adults: body.household.adults.length,
-        children: body.household.children.length,
-        needs: body.needs ?? {},
-        networkMunicipalities: body.networkMunicipalities ?? [],
-        excludedMunicipalities: body.excludedMunicipalities ?? [],
-        regionRestriction: body.regionRestriction ?? null,
-        workRegion: body.workRegion ?? null,
+        ...intakeColumns(body),
         notesCiphertext: body.notes ? pii.encrypt(body.notes, bound('registrations.notes_ciphertext', id)) : null,
         now: r.now,
         createdBySub: principal.sub,
