@@ -36,7 +36,7 @@ import { cpuEnd, cpuStart, cpuTotal, describeMachine, fmtCpu, type CpuSplit } fr
 import type { IntakeProfile } from './lib/intake-profile.js';
 import type { LoadResult } from './lib/load.js';
 import { createLoadRunner } from './lib/run-load.js';
-import { gitCommit, RESULTS_FILE, writeResultsSection } from './lib/results.js';
+import { finishRun, gitCommit } from './lib/results.js';
 import {
   connectedWorkers, createNamedDatabase, municipalityToken, prepareDatabase, rssKb, serviceEnv, spawnService, until, waitReady, type Service,
 } from './lib/stack.js';
@@ -630,15 +630,7 @@ async function main() {
   bare.push(await bareInsert('after'));
   const soakResult = SOAK_SECONDS > 0 ? await soak() : undefined;
   const text = report({ started, commit, machine: description, load: [loadBefore, loadavg()[0]!], bare, rows, soak: soakResult, profile });
-  log(`\n${text}`);
-  if (problems.length > 0) {
-    log(`\nPROBLEMS:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    process.exitCode = 1;
-  }
-  if (!args.values['no-write'] && problems.length === 0) {
-    writeResultsSection(SECTION, text);
-    log(`written to ${RESULTS_FILE} (${SECTION})`);
-  }
+  finishRun(SECTION, text, problems, args.values['no-write']);
 }
 
 await main();

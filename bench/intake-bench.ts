@@ -25,7 +25,7 @@ import { cpuEnd, cpuStart, cpuTotal, describeMachine, fmtCpu, type CpuSplit } fr
 import type { LoadResult } from './lib/load.js';
 import { createLoadRunner } from './lib/run-load.js';
 import { checkpoint, createNamedDatabase, municipalityToken, prepareDatabase, serviceEnv, spawnService, until, waitReady, type Service } from './lib/stack.js';
-import { gitCommit, RESULTS_FILE, writeResultsSection } from './lib/results.js';
+import { finishRun, gitCommit } from './lib/results.js';
 
 const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -222,14 +222,7 @@ async function main() {
     m.push(await measure('floor', 'tcp', n, `floor-tcp-${n}`));
   }
   const text = report({ started, commit: gitCommit(), machine: machine.text, load: [loadBefore, loadavg()[0]!], m });
-  log(`\n${text}`);
-  if (problems.length > 0) {
-    log(`\nPROBLEMS:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    process.exitCode = 1;
-  } else if (!args.values['no-write']) {
-    writeResultsSection(SECTION, text);
-    log(`written to ${RESULTS_FILE} (${SECTION})`);
-  }
+  finishRun(SECTION, text, problems, args.values['no-write']);
 }
 
 await main();

@@ -30,7 +30,7 @@ import pg from 'pg';
 import { freePort } from '../test/support/redis-server.js';
 import type { LoadResult, LoadSpec } from './lib/load.js';
 import { createNamedDatabase, municipalityToken, prepareDatabase, serviceEnv, spawnService, until, waitReady, type Service } from './lib/stack.js';
-import { RESULTS_FILE, writeResultsSection } from './lib/results.js';
+import { finishRun } from './lib/results.js';
 
 const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -276,14 +276,7 @@ async function main() {
     log(JSON.stringify(rows.at(-1)));
   }
   const text = report(rows, started, [loadBefore, loadavg()[0]!]);
-  log(`\n${text}`);
-  if (problems.length > 0) {
-    log(`\nPROBLEMS:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    process.exitCode = 1;
-  } else if (!args.values['no-write']) {
-    writeResultsSection(SECTION, text);
-    log(`written to ${RESULTS_FILE} (${SECTION})`);
-  }
+  finishRun(SECTION, text, problems, args.values['no-write']);
 }
 
 await main();

@@ -33,3 +33,19 @@ export function gitCommit(paths: readonly string[] = ['src', 'migrations', 'benc
     return 'unknown';
   }
 }
+
+/**
+ * Prints a bench's section, then writes it to RESULTS.md unless `noWrite`. A run that had problems
+ * lists them, exits non-zero and writes nothing, so it never replaces the figures of a good run.
+ */
+export function finishRun(heading: string, text: string, problems: readonly string[], noWrite: boolean | undefined): void {
+  const print = (s: string) => process.stdout.write(`${s}\n`);
+  print(`\n${text}`);
+  if (problems.length > 0) {
+    print(`\nPROBLEMS:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    process.exitCode = 1;
+  } else if (!noWrite) {
+    writeResultsSection(heading, text);
+    print(`written to ${RESULTS_FILE} (${heading})`);
+  }
+}
